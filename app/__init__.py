@@ -1,0 +1,53 @@
+"""Raccolto: the application factory. Configures and registers; no side effects."""
+import os
+
+from flask import Flask
+
+from app.config import DEV_SECRET, Config
+
+
+def create_app(overrides=None):
+    """Build the Flask app from Config (the environment) plus optional overrides."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
+                instance_relative_config=True,
+                static_folder="../static", template_folder="../templates")
+    app.config.from_object(Config)
+    if overrides:
+        app.config.from_mapping(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        # The embedded default needs its folder (as flaskr's factory does); nothing else is created.
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+            app.instance_path, "raccolto.sqlite3")
+    if not app.config.get("UPLOAD_DIR"):
+        app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
+    if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (DEV_SECRET, "", None):
+        raise RuntimeError("RACCOLTO_ENV=production needs a real SECRET_KEY in the environment.")
+
+    from app import extensions, security, i18n, errors, htmx as htmx_helpers, cli, navigation
+    from app import models  # noqa: F401  (registers the tables)
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=os.path.join(
+        os.path.dirname(app.root_path), "migrations"), render_as_batch=True)
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    htmx_helpers.init_app(app)
+    cli.init_app(app)
+    navigation.init_app(app)
+
+    from app.auth import bp as auth_bp
+    from app.account import bp as account_bp
+    from app.coordination import bp as coordination_bp
+    from app.store import bp as store_bp
+    from app.volunteer import bp as volunteer_bp
+    from app.charity import bp as charity_bp
+    from app.public import bp as public_bp
+
+    for blueprint in (auth_bp, account_bp, coordination_bp, store_bp, volunteer_bp,
+                      charity_bp, public_bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,75 @@
+"""Flask commands: demo data, the worker, register check, first coordinator."""
+import logging
+
+import click
+from flask import current_app
+
+from app.extensions import db
+
+
+@click.command("seed")
+@click.option("--force", is_flag=True, help="Seed even if the database already has users.")
+def seed_command(force):
+    """Fill an empty database with the demo network and print the demo logins."""
+    from app import demo
+
+    if not demo.is_empty() and not force:
+        click.echo("Database già popolato: nessun dato demo aggiunto.")
+    else:
+        demo.seed()
+        click.echo("Dati demo creati.")
+    click.echo("Accessi demo (password «%s»):" % demo.DEMO_PASSWORD)
+    for email, what in demo.DEMO_LOGINS:
+        click.echo(f"  {email:34} {what}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run every job once and exit.")
+def worker_command(once):
+    """Run the background worker (periodic jobs, push sending)."""
+    from app import worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    if once:
+        for name, result in worker.run_once().items():
+            click.echo(f"{name}: {result}")
+        return
+    click.echo(f"Worker avviato ({len(worker.JOBS)} attività periodiche).")
+    worker.run_forever()
+
+
+@click.command("verify-register")
+def verify_register_command():
+    """Check the volunteer register's hash chain; exit 1 if it was altered."""
+    from app.services.accounts import verify_register
+
+    broken = verify_register()
+    if broken:
+        click.echo(f"Registro alterato dalla riga {broken}.")
+        raise SystemExit(1)
+    click.echo("Registro integro.")
+
+
+@click.command("create-coordinator")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_coordinator_command(email, name, password):
+    """Create a coordinator account (the first one of a real deployment)."""
+    from app.models import Membership, Organisation
+    from app.services import accounts
+
+    office = accounts.coordination_office()
+    if office is None:
+        office = Organisation(kind="coordination", name=current_app.config.get(
+            "COORDINATION_NAME", "Coordinamento"), province="")
+        db.session.add(office)
+    user = accounts.create_user(email, name, password)
+    db.session.add(Membership(user=user, organisation=office, role="coordinator"))
+    db.session.commit()
+    click.echo(f"Coordinatore {email} creato.")
+
+
+def init_app(app):
+    for command in (seed_command, worker_command, verify_register_command, create_coordinator_command):
+        app.cli.add_command(command)

@@ -1,0 +1,192 @@
+"""Views under /coordinamento."""
+from urllib.parse import quote
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.coordination import bp
+from app.coordination.forms import CharityForm, DecisionForm, InvitationForm, OrganisationForm
+from app.extensions import db
+from app.geo import PROVINCE, coordinates
+from app.htmx import render_page_or_fragment, wants_fragment
+from app.urls import public_url
+from app.models import Invitation, Membership, Organisation, User, VolunteerProfile, VolunteerRegisterEntry
+from app.services import ServiceError, accounts
+from app.services.orgs import format_hours
+from app.services.qr import qr_svg
+
+VOLUNTEER_FILTERS = ("pending", "approved", "suspended", "rejected")
+
+
+@bp.route("/")
+def home():
+    """The coordinator's start page: what needs attention now."""
+    pending = db.session.scalar(select(func.count()).select_from(VolunteerProfile)
+                                .where(VolunteerProfile.status == "pending"))
+    counts = dict(db.session.execute(select(Organisation.kind, func.count())
+                                     .where(Organisation.active.is_(True))
+                                     .group_by(Organisation.kind)).all())
+    approved = db.session.scalar(select(func.count()).select_from(VolunteerProfile)
+                                 .where(VolunteerProfile.status == "approved"))
+    open_invites = [i for i in db.session.scalars(
+        select(Invitation).where(Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .order_by(Invitation.created_at.desc()).limit(20)) if i.state == "open"]
+    return render_template("coordination/home.html", pending=pending, counts=counts,
+                           approved=approved, open_invites=open_invites)
+
+
+@bp.route("/volontari")
+def volunteers():
+    """Volunteers by status, pending first."""
+    status = request.args.get("stato", "pending")
+    if status not in VOLUNTEER_FILTERS:
+        status = "pending"
+    rows = db.session.scalars(select(User).join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+                              .where(VolunteerProfile.status == status)
+                              .order_by(VolunteerProfile.created_at)).all()
+    return render_page_or_fragment("coordination/volunteers.html", "coordination/_volunteer_list.html",
+                                   volunteers=rows, current=status, filters=VOLUNTEER_FILTERS,
+                                   form=DecisionForm())
+
+
+@bp.route("/volontari/<int:user_id>/<any(approve, reject, suspend, reinstate):decision>",
+          methods=["POST"])
+def decide(user_id, decision):
+    """Approve, reject, suspend or reinstate a volunteer (htmx swaps the row)."""
+    volunteer = db.session.get(User, user_id)
+    if volunteer is None or volunteer.volunteer is None:
+        abort(404)
+    form = DecisionForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            accounts.decide_volunteer(volunteer, current_user, decision, form.note.data or "")
+        except ServiceError as exc:
+            error = exc.message
+    else:
+        error = _("Modulo non valido: ricarica la pagina.")
+    if error is None:
+        messages = {"approve": _("%(name)s è stato approvato."), "reject": _("%(name)s è stato respinto."),
+                    "suspend": _("%(name)s è stato sospeso."), "reinstate": _("%(name)s è di nuovo attivo.")}
+        message, category = messages[decision] % {"name": volunteer.name}, "success"
+    else:
+        message, category = error, "error"
+    if wants_fragment():
+        return render_template("coordination/_volunteer_row.html", v=volunteer, form=DecisionForm(),
+                               message=message, category=category), 400 if error else 200
+    flash(message, category)
+    return redirect(url_for("coordination.volunteers", stato=request.args.get("stato", "pending")))
+
+
+@bp.route("/registro-volontari")
+def register():
+    """The hash-chained volunteer register, with its integrity check."""
+    entries = db.session.scalars(select(VolunteerRegisterEntry).order_by(VolunteerRegisterEntry.seq)).all()
+    return render_template("coordination/register.html", entries=entries,
+                           broken_at=accounts.verify_register())
+
+
+@bp.route("/organizzazioni")
+def organisations():
+    """Stores and charities of the network."""
+    kind = request.args.get("tipo", "store")
+    if kind not in ("store", "charity", "coordination"):
+        kind = "store"
+    orgs = db.session.scalars(select(Organisation).where(Organisation.kind == kind)
+                              .order_by(Organisation.active.desc(), Organisation.name)).all()
+    return render_template("coordination/organisations.html", orgs=orgs, kind=kind)
+
+
+def _form_for(kind, org=None):
+    form = (CharityForm if kind == "charity" else OrganisationForm)(obj=org)
+    if org is not None and kind == "charity" and request.method == "GET":
+        form.receiving_hours.data = format_hours(org.receiving_hours)
+    return form
+
+
+def _save(form, org):
+    for field in ("name", "address", "municipality", "vat_number", "phone", "email", "notes"):
+        setattr(org, field, (getattr(form, field).data or "").strip())
+    org.lat, org.lon = form.lat.data, form.lon.data
+    if org.lat is None or org.lon is None:
+        org.lat, org.lon = coordinates(org.municipality) or (None, None)
+    org.province = PROVINCE
+    if org.kind == "charity":
+        org.receiving_hours = form.parsed_hours
+        org.categories_accepted = form.categories_accepted.data
+        org.cold_storage = form.cold_storage.data
+        org.people_served_week = form.people_served_week.data
+
+
+@bp.route("/organizzazioni/nuova/<any(store, charity):kind>", methods=["GET", "POST"])
+def new_organisation(kind):
+    """Add a store or a charity."""
+    form = _form_for(kind)
+    if form.validate_on_submit():
+        org = Organisation(kind=kind)
+        _save(form, org)
+        db.session.add(org)
+        db.session.commit()
+        flash(_("%(name)s aggiunto. Ora puoi invitare il personale.", name=org.name), "success")
+        return redirect(url_for("coordination.organisation", org_id=org.id))
+    return render_template("coordination/organisation_form.html", form=form, kind=kind, org=None), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/organizzazioni/<int:org_id>", methods=["GET", "POST"])
+def organisation(org_id):
+    """An organisation: details (editable), staff, invitations."""
+    org = db.get_or_404(Organisation, org_id)
+    form = _form_for(org.kind, org)
+    if org.kind != "coordination" and form.validate_on_submit():
+        _save(form, org)
+        db.session.commit()
+        flash(_("Dati salvati."), "success")
+        return redirect(url_for("coordination.organisation", org_id=org.id))
+    staff = db.session.scalars(select(Membership).where(Membership.organisation_id == org.id)).all()
+    invites = db.session.scalars(select(Invitation).where(Invitation.organisation_id == org.id)
+                                 .order_by(Invitation.created_at.desc())).all()
+    return render_template("coordination/organisation.html", org=org, form=form, staff=staff,
+                           invites=invites, invite_form=InvitationForm(),
+                           hours=format_hours(org.receiving_hours)), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/organizzazioni/<int:org_id>/attiva", methods=["POST"])
+def toggle_active(org_id):
+    """Deactivate or reactivate an organisation (history stays)."""
+    org = db.get_or_404(Organisation, org_id)
+    if DecisionForm().validate_on_submit():
+        org.active = not org.active
+        db.session.commit()
+        flash(_("Organizzazione riattivata.") if org.active else _("Organizzazione disattivata."), "info")
+    return redirect(url_for("coordination.organisation", org_id=org.id))
+
+
+@bp.route("/organizzazioni/<int:org_id>/inviti", methods=["POST"])
+def invite(org_id):
+    """Create a single-use invitation and show it as link, QR code and WhatsApp share."""
+    org = db.get_or_404(Organisation, org_id)
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        flash(_("Invito non creato: controlla i dati."), "error")
+        return redirect(url_for("coordination.organisation", org_id=org.id))
+    invitation, token = accounts.create_invitation(org, current_user, form.email.data or "",
+                                                   form.note.data or "")
+    link = public_url("auth.invitation", token=token)
+    text = _("Ciao! Sei invitato su Raccolto per %(org)s. Apri questo link (vale una sola volta): %(link)s",
+             org=org.name, link=link)
+    return render_template("coordination/invitation_created.html", org=org, invitation=invitation,
+                           link=link, qr=qr_svg(link), whatsapp="https://wa.me/?text=" + quote(text))
+
+
+@bp.route("/inviti/<int:invitation_id>/annulla", methods=["POST"])
+def revoke(invitation_id):
+    """Revoke an invitation that has not been used yet."""
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if DecisionForm().validate_on_submit():
+        accounts.revoke_invitation(invitation)
+        flash(_("Invito annullato."), "info")
+    return redirect(url_for("coordination.organisation", org_id=invitation.organisation_id))

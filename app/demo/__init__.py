@@ -1,0 +1,33 @@
+"""Demo data: an Italian province network that looks real. Only for an empty database."""
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import User
+
+DEMO_PASSWORD = "raccolto-demo"
+DEMO_LOGINS = (
+    ("coordinatore@demo.raccolto.it", "coordinatore"),
+    ("negozio@demo.raccolto.it", "personale di un punto vendita"),
+    ("volontario@demo.raccolto.it", "volontario autista approvato"),
+    ("ente@demo.raccolto.it", "personale di un ente beneficiario"),
+)
+
+# Later features append callables (seed_<feature>(rng)) that build on the network.
+SEEDERS = []
+
+
+def is_empty():
+    return db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def seed(rng_seed=166):
+    """Create the demo network and every registered feature's demo data; commits."""
+    import random
+
+    from app.demo.network import seed_network
+
+    rng = random.Random(rng_seed)
+    seed_network(rng)
+    for seeder in SEEDERS:
+        seeder(rng)
+    db.session.commit()

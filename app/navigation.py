@@ -1,0 +1,38 @@
+"""Role-aware navigation: each area registers its entries here."""
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+# role -> [(endpoint, label, icon name)]; areas append their own entries.
+NAV = {
+    "coordinator": [("coordination.home", _l("Coordinamento"), "grid"),
+                    ("coordination.volunteers", _l("Volontari"), "users"),
+                    ("coordination.organisations", _l("Organizzazioni"), "store")],
+    "store": [("store.home", _l("Negozio"), "store")],
+    "charity": [("charity.home", _l("Ente"), "home")],
+    "volunteer": [("volunteer.home", _l("Ritiri"), "truck")],
+}
+ROLE_ORDER = ("coordinator", "store", "charity", "volunteer")
+
+
+def nav_items():
+    """The entries for the current user, without duplicates, in role order."""
+    if not current_user.is_authenticated:
+        return []
+    seen, items = set(), []
+    for role in ROLE_ORDER:
+        if current_user.has_role(role):
+            for endpoint, label, icon in NAV[role]:
+                if endpoint not in seen:
+                    seen.add(endpoint)
+                    items.append({"endpoint": endpoint, "label": label, "icon": icon,
+                                  "active": request.endpoint == endpoint})
+    return items
+
+
+def init_app(app):
+    from app.assets import asset
+
+    @app.context_processor
+    def _nav():
+        return {"nav_items": nav_items, "asset": asset}

@@ -1,0 +1,6 @@
+"""Public pages for citizens (no login)."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from app.public import routes  # noqa: E402,F401

@@ -1,0 +1,88 @@
+"""Coordinator: volunteers, the register, organisations, invitations."""
+import pytest
+
+from app.extensions import db
+from app.models import Organisation, VolunteerRegisterEntry
+from app.services import accounts
+from app.services.orgs import format_hours, parse_hours
+
+
+def test_coordinator_approves_a_volunteer_with_htmx(client, as_role, make_user):
+    as_role("coordinator")
+    volunteer = make_user("volunteer", volunteer_status="pending", name="Giovanna Neri")
+    listing = client.get("/coordinamento/volontari?stato=pending").get_data(as_text=True)
+    assert "Giovanna Neri" in listing
+    response = client.post(f"/coordinamento/volontari/{volunteer.id}/approve",
+                           headers={"HX-Request": "true"}, data={"note": ""})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in body and "è stato approvato" in body
+    assert "HX-Request" in response.headers["Vary"]
+    db.session.refresh(volunteer)
+    assert volunteer.volunteer.status == "approved"
+
+
+def test_rejecting_an_approved_volunteer_is_refused(client, as_role, make_user):
+    coordinator = as_role("coordinator")
+    volunteer = make_user("volunteer", volunteer_status="pending")
+    accounts.decide_volunteer(volunteer, coordinator, "approve")
+    response = client.post(f"/coordinamento/volontari/{volunteer.id}/reject", headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert "non si applica" in response.get_data(as_text=True)
+
+
+def test_register_detects_tampering(client, as_role, make_user):
+    coordinator = as_role("coordinator")
+    for _ in range(3):
+        accounts.decide_volunteer(make_user("volunteer", volunteer_status="pending"), coordinator, "approve")
+    assert accounts.verify_register() is None
+    entry = db.session.scalar(db.select(VolunteerRegisterEntry).where(VolunteerRegisterEntry.seq == 2))
+    entry.volunteer_name = "Qualcun altro"
+    db.session.commit()
+    assert accounts.verify_register() == 2
+    assert "alterato a partire dalla riga 2" in client.get("/coordinamento/registro-volontari").get_data(as_text=True)
+
+
+CHARITY = {"name": "Emporio Nuovo", "address": "Via Po 1", "municipality": "Imola",
+           "receiving_hours": "lun-ven 9-12, 15:00-18:30; sab 9-12", "categories_accepted": ["dispensa", "pane_forno"],
+           "cold_storage": "y", "people_served_week": "80", "vat_number": "", "phone": "", "email": "", "notes": ""}
+
+
+def test_coordinator_creates_a_charity(client, as_role):
+    as_role("coordinator")
+    response = client.post("/coordinamento/organizzazioni/nuova/charity", data=CHARITY)
+    assert response.status_code == 302
+    org = db.session.scalar(db.select(Organisation).where(Organisation.name == "Emporio Nuovo"))
+    assert org.kind == "charity" and org.cold_storage and org.people_served_week == 80
+    assert [0, "09:00", "12:00"] in org.receiving_hours and [5, "09:00", "12:00"] in org.receiving_hours
+    assert org.lat is not None  # from the municipality
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("receiving_hours", "tutti i giorni", "Orari non validi"),
+    ("receiving_hours", "lun 12-9", "finisce prima di iniziare"),
+    ("people_served_week", "0", "Un numero tra 1 e 100.000."),
+    ("vat_number", "12345678901", "cifra di controllo errata"),
+    ("vat_number", "123", "11 cifre"),
+    ("name", "", "Scrivi il nome."),
+])
+def test_organisation_validation(client, as_role, field, value, message):
+    as_role("coordinator")
+    response = client.post("/coordinamento/organizzazioni/nuova/charity", data=dict(CHARITY, **{field: value}))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_hours_round_trip():
+    text = "lun-ven 09:00-12:00, 15:00-18:00; sab 09:00-12:00"
+    assert format_hours(parse_hours(text)) == text
+
+
+def test_invitation_page_shows_link_qr_and_whatsapp(client, as_role, make_org):
+    as_role("coordinator")
+    store = make_org("store")
+    response = client.post(f"/coordinamento/organizzazioni/{store.id}/inviti",
+                           data={"email": "nuovo@example.org", "note": "cassiere"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "http://localhost/invito/" in body and "<svg" in body and "https://wa.me/?text=" in body
