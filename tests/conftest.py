@@ -30,7 +30,8 @@ def _worker():
 def _postgres_url(base):
     """Create (if needed) this worker's own database next to TEST_DATABASE_URL's."""
     url = make_url(base)
-    name = f"raccolto_test_{_worker()}"
+    # RACCOLTO_TEST_DB separates concurrent runs on one server (e.g. two developers).
+    name = f"raccolto_{os.environ.get('RACCOLTO_TEST_DB', 'test')}_{_worker()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
