@@ -93,3 +93,20 @@ VEHICLE_LABELS = {
 }
 
 WEEKDAYS_IT = ("lun", "mar", "mer", "gio", "ven", "sab", "dom")
+
+DONATION_STATUS_LABELS = {
+    "posted": _l("pubblicata"),
+    "claimed": _l("prenotata"),
+    "picked_up": _l("ritirata"),
+    "delivered": _l("consegnata"),
+    "received": _l("ricevuta"),
+    "cancelled": _l("annullata"),
+    "expired": _l("scaduta"),
+}
+
+DATE_KIND_LABELS = {
+    "use_by": _l("Da consumare entro"),
+    "best_before": _l("Da consumarsi preferibilmente entro"),
+    "produced": _l("Prodotto il (panetteria)"),
+    "none": _l("Nessuna data"),
+}

@@ -1,5 +1,5 @@
 """Languages (Italian first, English second), time zone, localised formatting."""
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -11,6 +11,8 @@ LANG_COOKIE = "lang"
 def select_locale():
     """The user's setting, else the language cookie, else Accept-Language, else Italian."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # worker, CLI, services called from tests: Italian
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = request.cookies.get(LANG_COOKIE) or session.get(LANG_COOKIE)

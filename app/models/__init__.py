@@ -2,3 +2,6 @@
 from app.models.org import Organisation  # noqa: F401
 from app.models.user import Membership, User, VolunteerProfile, VolunteerRegisterEntry  # noqa: F401
 from app.models.auth import Invitation, LoginAttempt  # noqa: F401
+from app.models.operation import Operation  # noqa: F401,E402
+from app.models.donation import Crate, Donation, Flag  # noqa: F401,E402
+from app.models.api_token import ApiToken  # noqa: F401,E402

@@ -1,0 +1,12 @@
+"""Operations: the only code that writes donation state (DESIGN.md).
+
+Forms, htmx requests, the offline queue and the JSON API all build an
+operation dict and call `apply()`. The handlers of each kind live in the
+modules of this package and register themselves with `@handler(kind)`.
+"""
+from app.services.ops.core import (HANDLERS, SUBSCRIBERS, Context, Refused, apply, apply_many,  # noqa: F401
+                                   handler, new_op_id, parse_time, wrong_state_message)
+from app.services.ops import machine  # noqa: F401
+
+# Handler modules: importing them registers their kinds.
+from app.services.ops import donations  # noqa: F401,E402

@@ -1,0 +1,287 @@
+"""Applying operations: validation, idempotency, the log, one transaction each.
+
+An operation is a dict {op_id, kind, occurred_at, ...fields}. `apply()` runs its
+handler inside one write transaction, records it in the append-only log with
+its outcome, and returns a result dict:
+    {"op_id", "status": "applied" | "duplicate" | "refused", "code", "message", ...}
+A replayed op_id returns the first result with status "duplicate" and changes
+nothing. Handlers refuse by raising Refused(code, message); their partial
+changes are rolled back (savepoint) but the refusal itself is logged, so a
+replay is refused the same way.
+"""
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db, write_transaction
+from app.models import Donation, Flag, Operation
+from app.models.base import utcnow
+from app.services.ops import machine
+
+_OP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$")
+MAX_SKEW = timedelta(minutes=5)
+
+
+class Refused(Exception):
+    """A handler's refusal: a stable snake_case `code` and an Italian `message`."""
+
+    def __init__(self, code, message, **extra):
+        super().__init__(message)
+        self.code, self.message, self.extra = code, message, extra
+
+
+@dataclass
+class Handler:
+    kind: str
+    func: object
+    fact: bool = False  # facts are never refused for an implausible clock
+
+
+HANDLERS = {}
+# Callables (ctx) run inside the operation's transaction after an applied handler:
+# the notification outbox subscribes here so its rows commit with the operation.
+SUBSCRIBERS = []
+
+
+def handler(kind, fact=False):
+    """Register the handler of an operation kind."""
+
+    def decorator(func):
+        HANDLERS[kind] = Handler(kind, func, fact)
+        return func
+
+    return decorator
+
+
+@dataclass
+class Context:
+    """What a handler sees: the operation, its user and helpers that write through the log."""
+
+    op_id: str
+    kind: str
+    user: object
+    payload: dict
+    occurred_at: datetime
+    received_at: datetime
+    source: str
+    clock_adjusted: bool = False
+    donation_id: int | None = None
+    events: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+
+    # --- reading and locking ---------------------------------------------------
+    def donation(self, donation_id=None, lock=True):
+        """Load the target donation (row-locked on PostgreSQL), or refuse unknown_donation."""
+        donation_id = donation_id if donation_id is not None else self.payload.get("donation_id")
+        try:
+            donation_id = int(donation_id)
+        except (TypeError, ValueError):
+            raise Refused("invalid", _("Manca la donazione a cui si riferisce l'operazione.")) from None
+        query = select(Donation).where(Donation.id == donation_id)
+        if lock:
+            query = query.with_for_update()
+        found = db.session.scalars(query).first()
+        if found is None:
+            raise Refused("unknown_donation", _("Questa donazione non esiste."))
+        self.donation_id = found.id
+        return found
+
+    # --- state changes ---------------------------------------------------------
+    def transition(self, donation, action, refuse_code="wrong_state", refuse_message=None, **values):
+        """Move `donation` by `action` with a conditional UPDATE; refuse if the state moved on.
+
+        The WHERE on the current status makes concurrent attempts safe: the
+        first to commit wins, the others update no row and are refused.
+        """
+        sources, _target = machine.TRANSITIONS[action]
+        if donation.status not in sources:
+            raise Refused(refuse_code, refuse_message or wrong_state_message(donation))
+        new_status = machine.target(action, donation.status)
+        values = {"status": new_status, "updated_at": self.received_at, **values}
+        result = db.session.execute(
+            update(Donation).where(Donation.id == donation.id, Donation.status == donation.status)
+            .values(**values).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            db.session.refresh(donation)
+            raise Refused(refuse_code, refuse_message or wrong_state_message(donation))
+        db.session.refresh(donation)
+        return donation
+
+    def flag(self, donation, kind, message):
+        """Raise a flag for the coordinator (kept in the same transaction)."""
+        item = Flag(donation_id=donation.id, kind=kind, message=message, created_at=self.received_at)
+        db.session.add(item)
+        self.flags.append(item)
+        return item
+
+    def emit(self, event, **data):
+        """Record a domain event for the subscribers (notifications) of this transaction."""
+        self.events.append((event, data))
+
+    # --- permissions -------------------------------------------------------------
+    def require_role(self, *roles):
+        if self.user is None or not any(self.user.has_role(r) for r in roles):
+            raise Refused("not_allowed", _("Il tuo ruolo non permette questa operazione."))
+
+    def require_org(self, role, organisation_id, allow_coordinator=True):
+        """Refuse unless the user acts for `organisation_id` in `role` (coordinators pass)."""
+        if allow_coordinator and self.user.has_role("coordinator"):
+            return
+        org = self.user.org_for(role)
+        if org is None or org.id != organisation_id:
+            raise Refused("not_allowed", _("Puoi agire solo per la tua organizzazione."))
+
+
+def wrong_state_message(donation):
+    from app.domain import DONATION_STATUS_LABELS
+
+    return _("Operazione non possibile: la donazione ora è «%(status)s».",
+             status=DONATION_STATUS_LABELS.get(donation.status, donation.status))
+
+
+def parse_time(value):
+    """ISO 8601 -> aware UTC datetime (naive means UTC); None when missing or unreadable."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def new_op_id():
+    """An op_id for operations made on the server (forms without JavaScript)."""
+    return str(uuid.uuid4())
+
+
+def _result(op):
+    out = {"op_id": op.op_id, "status": op.status, "kind": op.kind}
+    if op.code:
+        out["code"] = op.code
+    if op.message:
+        out["message"] = op.message
+    out.update(op.result or {})
+    return out
+
+
+def _refusal(raw, code, message):
+    """A refusal for an operation that cannot even be logged (no usable op_id)."""
+    return {"op_id": str(raw.get("op_id", "")) if isinstance(raw, dict) else "", "status": "refused",
+            "code": code, "message": message}
+
+
+def apply(raw, user, source="form"):
+    """Apply one operation dict for `user`; always returns a result dict, never raises Refused."""
+    if not isinstance(raw, dict):
+        return _refusal({}, "invalid", _("Operazione non leggibile."))
+    op_id = str(raw.get("op_id") or "")
+    if not _OP_ID.match(op_id):
+        return _refusal(raw, "invalid", _("Identificativo dell'operazione (op_id) mancante o non valido."))
+    previous = db.session.scalar(select(Operation).where(Operation.op_id == op_id))
+    if previous is not None:
+        return _duplicate(previous, user)
+    kind = raw.get("kind")
+    if kind not in HANDLERS:
+        return _refusal(raw, "unknown_kind", _("Tipo di operazione sconosciuto: %(kind)s.", kind=str(kind)[:40]))
+    if user is None or not getattr(user, "is_authenticated", False):
+        return _refusal(raw, "not_allowed", _("Accedi per inviare operazioni."))
+
+    spec = HANDLERS[kind]
+    received_at = utcnow()
+    occurred_at = parse_time(raw.get("occurred_at")) or received_at
+    payload = {k: v for k, v in raw.items() if k not in ("op_id", "kind", "occurred_at")}
+    ctx = Context(op_id=op_id, kind=kind, user=user, payload=payload, occurred_at=occurred_at,
+                  received_at=received_at, source=source)
+    time_problem = _implausible(occurred_at, received_at)
+    try:
+        with write_transaction():
+            status, code, message, result = "applied", "", "", {}
+            if time_problem and spec.fact:
+                # A fact is kept even from a phone with a wrong clock: we use the
+                # server's time and say so in the log.
+                ctx.occurred_at, ctx.clock_adjusted = received_at, True
+            try:
+                if time_problem and not spec.fact:
+                    raise Refused("implausible_time", time_problem)
+                with db.session.begin_nested():
+                    result = spec.func(ctx) or {}
+                    for subscriber in SUBSCRIBERS:
+                        subscriber(ctx)
+            except Refused as refusal:
+                status, code, message, result = "refused", refusal.code, refusal.message, refusal.extra
+            if ctx.clock_adjusted:
+                result = {**result, "clock_adjusted": True}
+            op = Operation(op_id=op_id, kind=kind, donation_id=ctx.donation_id or _int(payload.get("donation_id")),
+                           user_id=user.id, source=source, payload=_jsonable(payload),
+                           occurred_at=ctx.occurred_at, received_at=received_at, status=status,
+                           code=code, message=message, result=_jsonable(result))
+            db.session.add(op)
+            db.session.flush()
+            for item in ctx.flags:
+                item.operation_id = op.id
+            outcome = _result(op)
+    except IntegrityError:
+        # The same op_id arrived twice at once: the other copy won; answer as a replay.
+        db.session.rollback()
+        previous = db.session.scalar(select(Operation).where(Operation.op_id == op_id))
+        if previous is None:
+            raise
+        return _duplicate(previous, user)
+    return outcome
+
+
+def _duplicate(previous, user):
+    if user is not None and getattr(user, "id", None) != previous.user_id:
+        # An op_id is a device's secret; someone else's replay learns nothing.
+        return {"op_id": previous.op_id, "status": "refused", "code": "not_allowed",
+                "message": _("Questo identificativo di operazione appartiene a un altro utente.")}
+    out = _result(previous)
+    out["original_status"] = out["status"]
+    out["status"] = "duplicate"
+    return out
+
+
+def apply_many(ops, user, source="api", limit=200):
+    """Apply a batch in order; each operation succeeds or fails on its own."""
+    if not isinstance(ops, list):
+        return [_refusal({}, "invalid", _("Il campo «ops» deve essere una lista di operazioni."))]
+    if len(ops) > limit:
+        return [_refusal({}, "too_many", _("Al massimo %(n)d operazioni per richiesta.", n=limit))]
+    return [apply(raw, user, source=source) for raw in ops]
+
+
+def _implausible(occurred_at, received_at):
+    """An Italian explanation when the device time cannot be right, else None."""
+    limit = timedelta(hours=current_app.config.get("OFFLINE_LIMIT_HOURS", 72))
+    if occurred_at > received_at + MAX_SKEW:
+        return _("L'ora del telefono è nel futuro: controlla data e ora del dispositivo.")
+    if occurred_at < received_at - limit:
+        return _("L'operazione è troppo vecchia (più di %(h)d ore): rifalla dal telefono.",
+                 h=int(limit.total_seconds() // 3600))
+    return None
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _jsonable(value):
+    """Make payloads storable as JSON (dates and decimals become strings)."""
+    import json
+
+    return json.loads(json.dumps(value, default=str))

@@ -1,0 +1,1 @@
+"""Handlers: donation.post, donation.edit, donation.cancel, donation.reassign (issue 3)."""
