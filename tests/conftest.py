@@ -10,7 +10,9 @@ import re
 import secrets
 import tempfile
 
+import flask_babel
 import pytest
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, text
@@ -72,6 +74,11 @@ class RaccoltoClient(FlaskClient):
         return signer.dumps(raw)
 
     def open(self, *args, csrf=True, **kwargs):
+        # Tests hold one app context open, and requests reuse it (and its `g`):
+        # forget what the previous request cached there, as a real request would.
+        if has_app_context():
+            flask_babel.refresh()
+            g.pop("_login_user", None)
         method = (kwargs.get("method") or "GET").upper()
         if csrf and method not in ("GET", "HEAD", "OPTIONS"):
             headers = dict(kwargs.pop("headers", None) or {})
