@@ -122,3 +122,6 @@ def test_production_refuses_default_secret(monkeypatch):
 def test_vendored_htmx_is_2_0_with_licence():
     vendor = ROOT / "static" / "js" / "vendor"
     assert (vendor / "htmx-2.0.11.min.js").exists() and (vendor / "htmx-2.0.11.LICENSE").exists()
+def test_privacy_notice_is_public(client):
+    body = client.get('/privacy').get_data(as_text=True)
+    assert 'Informativa privacy' in body and 'codice anonimo' in body

@@ -25,8 +25,8 @@ class VolunteerSignupForm(VolunteerFieldsMixin, FlaskForm):
         DataRequired(_l("Serve un telefono per coordinare i ritiri.")), phone_validator],
         render_kw={"autocomplete": "tel", "inputmode": "tel"})
     password, confirm = new_password_fields()
-    consent = BooleanField(_l("Ho letto l'informativa privacy e accetto che i miei dati siano "
-                              "usati per organizzare i ritiri"),
+    consent = BooleanField(_l("Ho letto l'informativa privacy (link qui sopra) e accetto che i miei "
+                              "dati siano usati per organizzare i ritiri"),
                            validators=[DataRequired(_l("Per iscriverti serve il consenso."))])
 
     def validate_hygiene_training_on(self, field):

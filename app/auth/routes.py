@@ -142,3 +142,9 @@ def invitation(token):
 def whoami():
     """A tiny JSON view of the session, used by the service worker to detect expiry."""
     return {"user": current_user.pseudonym, "roles": sorted(current_user.roles)}
+
+
+@bp.route("/privacy")
+def privacy():
+    """The privacy notice (GDPR art. 13) linked from signup and every footer."""
+    return render_template("auth/privacy.html")

@@ -1,0 +1,1 @@
+"""Benchmarks: figures for people, not timed tests. Run with `make bench`."""

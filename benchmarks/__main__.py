@@ -1,0 +1,34 @@
+"""`make bench`: serve the demo with gunicorn and print figures for each benchmark."""
+import os
+import sys
+
+from benchmarks import http_pages
+from benchmarks.server import check_page, login_cookie, running_app
+
+PAGES = [
+    # (label, path, logged-in role or None); the first is the baseline.
+    ("trivial route /robots.txt", "/robots.txt", None),
+    ("home page /", "/", None),
+    ("volunteer home /volontario/", "/volontario/", "volunteer"),
+    ("coordinator home /coordinamento/", "/coordinamento/", "coordinator"),
+]
+LOGINS = {"volunteer": "volontario@demo.raccolto.it", "coordinator": "coordinatore@demo.raccolto.it",
+          "store": "negozio@demo.raccolto.it", "charity": "ente@demo.raccolto.it"}
+
+
+def main():
+    database_url = os.environ.get("BENCH_DATABASE_URL")
+    print(f"Raccolto benchmarks on {'PostgreSQL' if database_url else 'SQLite'}, "
+          f"gunicorn 2 workers x 4 threads, wrk {http_pages.CONNECTIONS} connections "
+          f"for {http_pages.DURATION} per page, {os.cpu_count()} cores")
+    with running_app(database_url) as (base, _env):
+        cookies = {role: login_cookie(base, email) for role, email in LOGINS.items()}
+        for _label, path, role in PAGES:
+            check_page(base, path, cookies.get(role, ""))
+        print("\n== Pages: throughput and latency ==")
+        http_pages.run(base, cookies, PAGES)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
