@@ -39,8 +39,8 @@ run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	@echo "Raccolto su http://$(HOST):$(PORT)  (Ctrl-C per fermare web e worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(FLASK) worker & \
+	@$(FLASK) worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads 4 \
 	    --access-logfile - "app.wsgi:app"
 
