@@ -43,8 +43,7 @@ class OrganisationForm(FlaskForm):
                                                        Length(max=200)])
     municipality = SelectField(_l("Comune"), choices=municipality_choices,
                                validators=[DataRequired(_l("Scegli il comune."))])
-    lat = FloatField(_l("Latitudine"), validators=[Optional(), NumberRange(-90, 90)],
-                     description=_l("Vuota: si usa il centro del comune."))
+    lat = FloatField(_l("Latitudine"), validators=[Optional(), NumberRange(-90, 90)])
     lon = FloatField(_l("Longitudine"), validators=[Optional(), NumberRange(-180, 180)])
     vat_number = StringField(_l("Partita IVA"), validators=[vat_validator])
     phone = StringField(_l("Telefono"), validators=[phone_validator])
