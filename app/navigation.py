@@ -7,7 +7,8 @@ from flask_login import current_user
 NAV = {
     "coordinator": [("coordination.home", _l("Coordinamento"), "grid"),
                     ("coordination.volunteers", _l("Volontari"), "users"),
-                    ("coordination.organisations", _l("Organizzazioni"), "store")],
+                    ("coordination.organisations", _l("Organizzazioni"), "store"),
+                    ("campaigns.index", _l("Campagne"), "megaphone")],
     "store": [("store.home", _l("Negozio"), "store")],
     "charity": [("charity.home", _l("Ente"), "home")],
     "volunteer": [("volunteer.home", _l("Ritiri"), "truck")],

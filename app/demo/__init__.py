@@ -25,9 +25,11 @@ def seed(rng_seed=166):
     import random
 
     from app.demo.network import seed_network
+    from app.demo.pages import seed_pages
 
     rng = random.Random(rng_seed)
     seed_network(rng)
+    seed_pages(rng)
     for seeder in SEEDERS:
         seeder(rng)
     db.session.commit()

@@ -5,3 +5,4 @@ from app.models.auth import Invitation, LoginAttempt  # noqa: F401
 from app.models.operation import Operation  # noqa: F401,E402
 from app.models.donation import Crate, Donation, Flag  # noqa: F401,E402
 from app.models.api_token import ApiToken  # noqa: F401,E402
+from app.models.page import Campaign, ContactRequest, Event, Rsvp, UploadedImage  # noqa: F401,E402

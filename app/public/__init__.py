@@ -1,6 +1,6 @@
-"""Public pages for citizens (no login)."""
+"""Public pages for citizens (no login): home, campaigns, events, RSVP, feeds."""
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.public import routes  # noqa: E402,F401
+from app.public import feeds, routes  # noqa: E402,F401
