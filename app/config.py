@@ -20,6 +20,11 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def _float(name, default):
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 DEV_SECRET = "raccolto-development-only-secret"
 
 
@@ -60,6 +65,16 @@ class Config:
     TRUST_PROXY_HOPS = _int("TRUST_PROXY_HOPS", 0)
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(hours=_int("STATIC_MAX_AGE_HOURS", 12))
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 8) * 1024 * 1024
+
+    # Donations (issue 3). Value when the store gives none: EUR per kg (DOMAIN.md benchmark).
+    VALUE_EUR_PER_KG = _float("VALUE_EUR_PER_KG", 3.7)
+    # Default pickup window offered by the form, in hours.
+    PICKUP_WINDOW_HOURS = _int("PICKUP_WINDOW_HOURS", 3)
+    # A charity is a candidate recipient when it can receive between the window's
+    # start and this many hours after its end (app/services/recipients.py).
+    RECEIVING_GRACE_HOURS = _int("RECEIVING_GRACE_HOURS", 14)
+    # How far back the recipient proposal looks at what each charity has received.
+    RECIPIENT_LOAD_DAYS = _int("RECIPIENT_LOAD_DAYS", 30)
 
 
 class TestConfig(Config):

@@ -9,7 +9,9 @@ NAV = {
                     ("coordination.volunteers", _l("Volontari"), "users"),
                     ("coordination.organisations", _l("Organizzazioni"), "store"),
                     ("campaigns.index", _l("Campagne"), "megaphone")],
-    "store": [("store.home", _l("Negozio"), "store")],
+    "store": [("store.home", _l("Oggi"), "store"),
+              ("store.new_donation", _l("Nuova"), "box"),
+              ("store.history", _l("Storico"), "grid")],
     "charity": [("charity.home", _l("Ente"), "home")],
     "volunteer": [("volunteer.home", _l("Ritiri"), "truck")],
 }

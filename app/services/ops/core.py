@@ -85,7 +85,8 @@ class Context:
             raise Refused("invalid", _("Manca la donazione a cui si riferisce l'operazione.")) from None
         query = select(Donation).where(Donation.id == donation_id)
         if lock:
-            query = query.with_for_update()
+            # OF donation: store and recipient are eager outer joins, which PostgreSQL cannot lock.
+            query = query.with_for_update(of=Donation)
         found = db.session.scalars(query).first()
         if found is None:
             raise Refused("unknown_donation", _("Questa donazione non esiste."))
