@@ -60,9 +60,9 @@ class Problem:
 # --- reading values ---------------------------------------------------------------
 def parse_number(value):
     """12, 12.5, "12,5", " 12 " -> float; None when empty; ValueError when unreadable."""
-    if value is None or isinstance(value, bool):
-        if isinstance(value, bool):
-            raise ValueError("boolean")
+    if isinstance(value, bool):
+        raise ValueError("a yes/no is not a number")
+    if value is None:
         return None
     if isinstance(value, (int, float)):
         number = float(value)
@@ -95,7 +95,8 @@ def parse_when(value):
 def parse_food_date(value):
     """'2026-11-25' (or a datetime, for a production time) -> (date, datetime or None)."""
     if isinstance(value, datetime):
-        return value.date(), parse_when(value)
+        moment = parse_when(value)
+        return local(moment).date(), moment
     if isinstance(value, date):
         return value, None
     text = str(value or "").strip()
@@ -105,7 +106,7 @@ def parse_food_date(value):
         moment = parse_when(text)
         if moment is None:
             raise ValueError("unreadable")
-        return moment.astimezone(ROME).date(), moment
+        return local(moment).date(), moment
     return date.fromisoformat(text), None
 
 
