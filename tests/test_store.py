@@ -163,7 +163,6 @@ def test_other_roles_stay_out_of_the_store_area(client, as_role, role):
     ("post", "/negozio/donazioni/{id}/modifica"),
     ("post", "/negozio/donazioni/{id}/annulla"),
     ("post", "/negozio/donazioni/{id}/controlla"),
-    ("post", "/negozio/donazioni/{id}/ente"),
     ("get", "/negozio/donazioni/{id}/etichette"),
     ("get", "/negozio/donazioni/{id}/etichette?formato=rotolo"),
     ("get", "/negozio/donazioni/{id}/etichette/1"),
@@ -218,29 +217,3 @@ def test_another_stores_op_id_replay_learns_nothing(client, login_as, shop, riva
                                                     **payload(clock)}]}).get_json()["results"][0]
     assert answer["code"] == "not_allowed" and "crates" not in answer
 
-
-def test_coordinator_reassigns_from_the_donation_page(client, login_as, shop, clock, make_user, make_org):
-    warm = make_org("charity", name="Mensa senza frigo", cold_storage=False)
-    fit = make_org("charity", name="Emporio con celle")
-    result = post(shop.clerk, clock)
-    login_as(make_user("coordinator"))
-    page = unescape(client.get(f"/negozio/donazioni/{result['donation_id']}").get_data(as_text=True))
-    assert "Cambia ente beneficiario" in page
-    assert page.index("Emporio con celle") < page.index("Mensa senza frigo — non ha celle")
-    url = f"/negozio/donazioni/{result['donation_id']}/ente"
-    client.post(url, data={"recipient_id": warm.id})
-    assert db.session.get(Donation, result["donation_id"]).recipient_id == shop.charity.id
-    client.post(url, data={"recipient_id": warm.id, "override": "1"})
-    assert db.session.get(Donation, result["donation_id"]).recipient_id == warm.id
-    client.post(url, data={"recipient_id": fit.id})
-    assert db.session.get(Donation, result["donation_id"]).recipient_id == fit.id
-
-
-def test_store_staff_cannot_reassign(client, login_as, shop, clock, make_org):
-    other = make_org("charity")
-    result = post(shop.clerk, clock)
-    login_as(shop.clerk)
-    assert "Cambia ente beneficiario" not in client.get(f"/negozio/donazioni/{result['donation_id']}").get_data(
-        as_text=True)
-    client.post(f"/negozio/donazioni/{result['donation_id']}/ente", data={"recipient_id": other.id})
-    assert db.session.get(Donation, result["donation_id"]).recipient_id == shop.charity.id

@@ -9,9 +9,9 @@ from sqlalchemy import or_, select
 from app.domain import ALLERGENS, CATEGORIES, DONATION_STATUS_LABELS
 from app.extensions import db
 from app.htmx import render_page_or_fragment
-from app.models import Donation, Organisation
+from app.models import Donation
 from app.models.base import utcnow
-from app.services import ops, recipients
+from app.services import ops
 from app.services.donations import ROME, local
 from app.services.timeline import timeline
 from app.store import bp, forms
@@ -158,37 +158,8 @@ def check_donation(donation_id=None):
 def donation(donation_id):
     """A donation: its state, crates, labels, actions and custody timeline."""
     item = own_donation(donation_id)
-    charities = []
-    if current_user.has_role("coordinator") and item.status in ("posted", "claimed"):
-        charities = reassign_choices(item)
     return render_page_or_fragment("store/donation.html", "store/_donation_state.html", donation=item,
-                                   timeline=timeline(item), charities=charities,
-                                   op_ids={"cancel": ops.new_op_id(), "reassign": ops.new_op_id()})
-
-
-def reassign_choices(donation):
-    """Active charities other than the current one, eligible first: [(org, reasons)]."""
-    orgs = db.session.scalars(select(Organisation).where(
-        Organisation.kind == "charity", Organisation.active.is_(True),
-        Organisation.id != (donation.recipient_id or 0)).order_by(Organisation.name)).all()
-    rows = [(org, recipients.ineligibility(org, donation.category, donation.needs_cold, donation.window_start,
-                                           donation.window_end)) for org in orgs]
-    return sorted(rows, key=lambda row: bool(row[1]))
-
-
-@bp.route("/donazioni/<int:donation_id>/ente", methods=["POST"])
-def reassign_donation(donation_id):
-    """A coordinator sends the donation to another charity (an override when it breaks the rules)."""
-    item = own_donation(donation_id)
-    op = {"op_id": request.form.get("op_id") or ops.new_op_id(), "kind": "donation.reassign",
-          "donation_id": item.id, "recipient_id": request.form.get("recipient_id"),
-          "override": request.form.get("override") == "1"}
-    result = ops.apply(op, current_user, source="form")
-    if _succeeded(result):
-        flash(_("Donazione assegnata a %(name)s.", name=result["recipient_name"]), "success")
-    else:
-        flash(result.get("message") or _("Operazione non riuscita."), "error")
-    return redirect(url_for("store.donation", donation_id=item.id))
+                                   timeline=timeline(item), op_id=ops.new_op_id())
 
 
 @bp.route("/donazioni/<int:donation_id>/modifica", methods=["GET", "POST"])
