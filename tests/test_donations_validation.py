@@ -144,3 +144,12 @@ def test_inline_check_sets_the_storage_of_the_category(client, login_as, shop, c
     assert 'id="storage-field" hx-swap-oob="true"' in body
     assert 'value="frozen" checked' in body
     assert 'id="recipient-field" hx-swap-oob="true"' in body and shop.charity.name in body
+
+
+def test_recipients_follow_the_storage_the_category_brings(client, login_as, shop, clock, make_org):
+    make_org("charity", name="Parrocchia senza frigo", cold_storage=False)
+    login_as(shop.clerk)
+    fields = form_data(payload(clock, category="surgelati", storage="ambient"))
+    body = client.post("/negozio/nuova/controlla", data=fields,
+                       headers={"HX-Request": "true", "HX-Trigger-Name": "category"}).get_data(as_text=True)
+    assert shop.charity.name in body and "Parrocchia senza frigo" not in body

@@ -13,10 +13,11 @@ from app.services import donations as rules
 from app.services import recipients
 from app.services.ops import new_op_id
 
-# Form field -> the payload field it feeds, where they differ (the window is a day and two times).
+# The form's fields, in page order: the payload's, except the window, which is a day and two times.
 FORM_FIELDS = ("category", "storage", "description", "kg", "crates", "date_kind", "date",
                "best_before_confirmed", "allergens", "window_day", "window_from", "window_to",
                "recipient_id", "value_eur", "notes")
+# Payload field -> the form field whose slot shows its message.
 ERROR_SLOT = {"window_start": "window_from", "window_end": "window_to"}
 
 

@@ -90,8 +90,10 @@ def history():
 
 
 def _form_page(form, store, donation=None, status=200):
-    values, problems = forms.check(form, utcnow(), donation)
-    choices = forms.recipient_choices(store, values, utcnow())
+    """The donation form with the charities that fit what is filled in so far."""
+    now = utcnow()
+    values, _problems = forms.check(form, now, donation)
+    choices = forms.recipient_choices(store, values, now)
     return render_template("store/donation_form.html", form=form, store=store, donation=donation,
                            choices=choices, estimate=values.get("value_eur"), allergen_keys=list(ALLERGENS),
                            category_keys=list(CATEGORIES)), status
@@ -104,6 +106,7 @@ def _submit(kind, form, extra=None):
 
 
 def _succeeded(result):
+    """Applied now, or applied the first time this op_id came (a double tap)."""
     return result["status"] == "applied" or result.get("original_status") == "applied"
 
 
@@ -138,19 +141,19 @@ def check_donation(donation_id=None):
     """Inline validation (htmx, on change): each field's message, the recipients, the estimate."""
     donation = own_donation(donation_id) if donation_id else None
     form = forms.from_request(request.form)
+    trigger = request.headers.get("HX-Trigger-Name", "")
+    storage_reset = trigger == "category" and form.get("category") in CATEGORIES
+    if storage_reset:
+        form.values["storage"] = CATEGORIES[form.get("category")][1]  # the category's usual storage
     now = utcnow()
     values, problems = forms.check(form, now, donation)
-    trigger = request.headers.get("HX-Trigger-Name", "")
     # A value nobody has typed yet is not an error yet: only once its own field changed.
     form.errors = {name: p.message for name, p in problems.items()
                    if not p.missing or name == trigger or form.get(name)}
-    context = {"form": form, "errors": form.errors, "slots": forms.FORM_FIELDS,
+    context = {"form": form, "errors": form.errors, "slots": forms.FORM_FIELDS, "storage_reset": storage_reset,
                "estimate": values.get("value_eur"), "check_url": request.path}
     if trigger in RECIPIENT_INPUTS:
         context["choices"] = forms.recipient_choices(donation.store if donation else my_store(), values, now)
-    if trigger == "category" and form.get("category") in CATEGORIES:
-        form.values["storage"] = CATEGORIES[form.get("category")][1]  # the category's usual storage
-        context["storage_reset"] = True
     return render_template("store/_checks.html", **context)
 
 
