@@ -13,3 +13,4 @@ def _only_coordinators():
 
 
 from app.coordination import routes  # noqa: E402,F401
+from app.coordination import board  # noqa: E402,F401  (the live board of pickups)

@@ -16,6 +16,16 @@ DEMO_LOGINS = (
 SEEDERS = []
 
 
+def _seed_history(rng):
+    """Two months of donations in every state, made through the operations (app/demo/history.py)."""
+    from app.demo.history import seed_history
+
+    seed_history(rng)
+
+
+SEEDERS.append(_seed_history)
+
+
 def is_empty():
     return db.session.scalar(select(func.count()).select_from(User)) == 0
 
@@ -29,7 +39,6 @@ def seed(rng_seed=166):
 
     rng = random.Random(rng_seed)
     seed_network(rng)
-    seed_pages(rng)
-    for seeder in SEEDERS:
+    for seeder in SEEDERS + [seed_pages]:
         seeder(rng)
     db.session.commit()

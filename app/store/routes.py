@@ -161,8 +161,9 @@ def check_donation(donation_id=None):
 def donation(donation_id):
     """A donation: its state, crates, labels, actions and custody timeline."""
     item = own_donation(donation_id)
+    reposted_as = db.session.scalar(select(Donation.id).where(Donation.reposted_from_id == item.id))
     return render_page_or_fragment("store/donation.html", "store/_donation_state.html", donation=item,
-                                   timeline=timeline(item), op_id=ops.new_op_id())
+                                   timeline=timeline(item), op_id=ops.new_op_id(), reposted_as=reposted_as)
 
 
 @bp.route("/donazioni/<int:donation_id>/modifica", methods=["GET", "POST"])
@@ -194,6 +195,20 @@ def cancel_donation(donation_id):
         flash(_("Donazione annullata."), "success")
     else:
         flash(result.get("message") or _("Operazione non riuscita."), "error")
+    return redirect(url_for("store.donation", donation_id=item.id))
+
+
+@bp.route("/donazioni/<int:donation_id>/ripubblica", methods=["POST"])
+def repost_donation(donation_id):
+    """Offer again, as a new donation with new labels, the crates a partial pickup left here."""
+    item = own_donation(donation_id)
+    op = {"op_id": request.form.get("op_id") or ops.new_op_id(), "kind": "donation.repost",
+          "donation_id": item.id}
+    result = ops.apply(op, current_user, source="form")
+    if _succeeded(result):
+        flash(_("Cassette ripubblicate: stampa le nuove etichette."), "success")
+        return redirect(url_for("store.donation", donation_id=result["donation_id"]))
+    flash(result.get("message") or _("Operazione non riuscita."), "error")
     return redirect(url_for("store.donation", donation_id=item.id))
 
 

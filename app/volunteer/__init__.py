@@ -2,8 +2,11 @@
 from flask import Blueprint
 
 from app.permissions import role_required
+from app.services.ops import new_op_id
 
 bp = Blueprint("volunteer", __name__, url_prefix="/volontario")
+# Action forms anywhere (crate pages included) render a fresh op_id with new_op_id().
+bp.add_app_template_global(new_op_id, "new_op_id")
 
 
 @bp.before_request

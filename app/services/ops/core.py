@@ -41,6 +41,7 @@ class Handler:
     kind: str
     func: object
     fact: bool = False  # facts are never refused for an implausible clock
+    system: bool = False  # applied only by the server itself (apply_system), never by a user
 
 
 HANDLERS = {}
@@ -49,11 +50,11 @@ HANDLERS = {}
 SUBSCRIBERS = []
 
 
-def handler(kind, fact=False):
-    """Register the handler of an operation kind."""
+def handler(kind, fact=False, system=False):
+    """Register the handler of an operation kind (system=True: only apply_system may run it)."""
 
     def decorator(func):
-        HANDLERS[kind] = Handler(kind, func, fact)
+        HANDLERS[kind] = Handler(kind, func, fact, system)
         return func
 
     return decorator
@@ -71,9 +72,17 @@ class Context:
     received_at: datetime
     source: str
     clock_adjusted: bool = False
+    # Entered after the fact by trusted server code (demo history, a coordinator's
+    # backfill): subscribers may skip telling people about the past.
+    backfill: bool = False
     donation_id: int | None = None
     events: list = field(default_factory=list)
     flags: list = field(default_factory=list)
+    # Flags and events that stand even when the handler then refuses (a too-warm lot
+    # is refused, and that refusal is itself news for the coordinator).
+    kept_flags: list = field(default_factory=list)
+    kept_events: list = field(default_factory=list)
+    refusal: str = ""  # the refusal code, for subscribers that run after a refusal
 
     # --- reading and locking ---------------------------------------------------
     def donation(self, donation_id=None, lock=True):
@@ -83,6 +92,8 @@ class Context:
             donation_id = int(donation_id)
         except (TypeError, ValueError):
             raise Refused("invalid", _("Manca la donazione a cui si riferisce l'operazione.")) from None
+        if not 0 < donation_id < 2 ** 31:  # beyond PostgreSQL's integer: no such donation
+            raise Refused("unknown_donation", _("Questa donazione non esiste."))
         query = select(Donation).where(Donation.id == donation_id)
         if lock:
             # OF donation: store and recipient are eager outer joins, which PostgreSQL cannot lock.
@@ -114,19 +125,24 @@ class Context:
         db.session.refresh(donation)
         return donation
 
-    def flag(self, donation, kind, message):
+    def flag(self, donation, kind, message, even_if_refused=False):
         """Raise a flag for the coordinator (kept in the same transaction)."""
         item = Flag(donation_id=donation.id, kind=kind, message=message, created_at=self.received_at)
         db.session.add(item)
         self.flags.append(item)
+        if even_if_refused:
+            self.kept_flags.append((donation.id, kind, message))
         return item
 
-    def emit(self, event, **data):
+    def emit(self, event, even_if_refused=False, **data):
         """Record a domain event for the subscribers (notifications) of this transaction."""
         self.events.append((event, data))
+        if even_if_refused:
+            self.kept_events.append((event, data))
 
     # --- permissions -------------------------------------------------------------
     def require_role(self, *roles):
+        """Refuse not_allowed unless the user holds one of `roles` (the system holds none)."""
         if self.user is None or not any(self.user.has_role(r) for r in roles):
             raise Refused("not_allowed", _("Il tuo ruolo non permette questa operazione."))
 
@@ -183,8 +199,13 @@ def _refusal(raw, code, message):
             "code": code, "message": message}
 
 
-def apply(raw, user, source="form"):
-    """Apply one operation dict for `user`; always returns a result dict, never raises Refused."""
+def apply(raw, user, source="form", backfill=False, now=None):
+    """Apply one operation dict for `user`; always returns a result dict, never raises Refused.
+
+    Trusted server code only (never from request data): `backfill=True` lifts the
+    offline age limit, for operations entered after the fact, and `now` replaces
+    the server clock (demo history, tests), so received_at lies in the past too.
+    """
     if not isinstance(raw, dict):
         return _refusal({}, "invalid", _("Operazione non leggibile."))
     op_id = str(raw.get("op_id") or "")
@@ -198,14 +219,36 @@ def apply(raw, user, source="form"):
         return _refusal(raw, "unknown_kind", _("Tipo di operazione sconosciuto: %(kind)s.", kind=str(kind)[:40]))
     if user is None or not getattr(user, "is_authenticated", False):
         return _refusal(raw, "not_allowed", _("Accedi per inviare operazioni."))
+    if HANDLERS[kind].system:
+        return _refusal(raw, "not_allowed", _("Questa operazione la esegue solo il sistema."))
+    return _apply(raw, op_id, kind, user, source, backfill, now)
 
+
+def apply_system(kind, payload, now=None, op_id=None):
+    """Apply a system-only operation (e.g. donation.expire from the worker) with no user.
+
+    It is logged like any other (user_id NULL, source "system"). A stable `op_id`
+    makes the same decision taken by two workers at once a harmless duplicate.
+    """
+    if kind not in HANDLERS or not HANDLERS[kind].system:
+        return _refusal({}, "unknown_kind", _("Tipo di operazione sconosciuto: %(kind)s.", kind=str(kind)[:40]))
+    raw = {**payload, "op_id": op_id or new_op_id(), "kind": kind,
+           "occurred_at": (now or utcnow()).isoformat()}
+    previous = db.session.scalar(select(Operation).where(Operation.op_id == raw["op_id"]))
+    if previous is not None:
+        return _duplicate(previous, None)
+    return _apply(raw, raw["op_id"], kind, None, "system", True, now)
+
+
+def _apply(raw, op_id, kind, user, source, backfill, now):
+    """Run the handler in one write transaction and log the outcome (see apply)."""
     spec = HANDLERS[kind]
-    received_at = utcnow()
+    received_at = now or utcnow()
     occurred_at = parse_time(raw.get("occurred_at")) or received_at
     payload = {k: v for k, v in raw.items() if k not in ("op_id", "kind", "occurred_at")}
     ctx = Context(op_id=op_id, kind=kind, user=user, payload=payload, occurred_at=occurred_at,
-                  received_at=received_at, source=source)
-    time_problem = _implausible(occurred_at, received_at)
+                  received_at=received_at, source=source, backfill=backfill and source != "system")
+    time_problem = _implausible(occurred_at, received_at, backfill)
     try:
         with write_transaction():
             status, code, message, result = "applied", "", "", {}
@@ -222,10 +265,11 @@ def apply(raw, user, source="form"):
                         subscriber(ctx)
             except Refused as refusal:
                 status, code, message, result = "refused", refusal.code, refusal.message, refusal.extra
+                _keep_refusal_effects(ctx, refusal.code)
             if ctx.clock_adjusted:
                 result = {**result, "clock_adjusted": True}
-            op = Operation(op_id=op_id, kind=kind, donation_id=ctx.donation_id or _int(payload.get("donation_id")),
-                           user_id=user.id, source=source, payload=_jsonable(payload),
+            op = Operation(op_id=op_id, kind=kind, donation_id=ctx.donation_id or _existing(payload.get("donation_id")),
+                           user_id=user.id if user is not None else None, source=source, payload=_jsonable(payload),
                            occurred_at=ctx.occurred_at, received_at=received_at, status=status,
                            code=code, message=message, result=_jsonable(result))
             db.session.add(op)
@@ -241,6 +285,22 @@ def apply(raw, user, source="form"):
             raise
         return _duplicate(previous, user)
     return outcome
+
+
+def _keep_refusal_effects(ctx, code):
+    """Re-raise the flags and events a handler marked to outlive its refusal.
+
+    The handler's savepoint was rolled back with everything in it; these are
+    written again, and the subscribers see only them (with ctx.refusal set).
+    """
+    ctx.refusal = code
+    ctx.flags = [Flag(donation_id=donation_id, kind=kind, message=message, created_at=ctx.received_at)
+                 for donation_id, kind, message in ctx.kept_flags]
+    db.session.add_all(ctx.flags)
+    ctx.events = list(ctx.kept_events)
+    if ctx.events or ctx.source == "offline":  # a refused offline action is news for its sender
+        for subscriber in SUBSCRIBERS:
+            subscriber(ctx)
 
 
 def _duplicate(previous, user):
@@ -263,12 +323,12 @@ def apply_many(ops, user, source="api", limit=200):
     return [apply(raw, user, source=source) for raw in ops]
 
 
-def _implausible(occurred_at, received_at):
+def _implausible(occurred_at, received_at, backfill=False):
     """An Italian explanation when the device time cannot be right, else None."""
     limit = timedelta(hours=current_app.config.get("OFFLINE_LIMIT_HOURS", 72))
     if occurred_at > received_at + MAX_SKEW:
         return _("L'ora del telefono è nel futuro: controlla data e ora del dispositivo.")
-    if occurred_at < received_at - limit:
+    if occurred_at < received_at - limit and not backfill:
         return _("L'operazione è troppo vecchia (più di %(h)d ore): rifalla dal telefono.",
                  h=int(limit.total_seconds() // 3600))
     return None
@@ -279,6 +339,14 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _existing(donation_id):
+    """The id of a donation that exists (a refusal of an unknown id is logged without one)."""
+    donation_id = _int(donation_id)
+    if donation_id is None or not 0 < donation_id < 2 ** 31:
+        return None
+    return donation_id if db.session.get(Donation, donation_id) is not None else None
 
 
 def _jsonable(value):

@@ -1,0 +1,99 @@
+"""The coordinator's live board of today's pickups: flagged ones on top, then by state.
+
+Actions on one donation (change charity, release a claim, mark a flag handled)
+go through the operations like everything else; a flag is not donation state,
+so marking it handled is a plain service call.
+"""
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.coordination import bp
+from app.coordination.forms import DecisionForm
+from app.extensions import db
+from app.htmx import render_page_or_fragment
+from app.models import Donation, Flag, Organisation
+from app.models.base import utcnow
+from app.services import pickups
+from app.services.ops import rules
+from app.services.timeline import timeline
+from app.volunteer.actions import apply_form, category, message
+
+FLAG_LABELS = {"late_unclaim": _l("Rinuncia all'ultimo momento"), "custody_conflict": _l("Conflitto di custodia"),
+               "too_warm": _l("Troppo caldo al ritiro"), "receipt_problem": _l("Problema alla consegna"),
+               "no_recipient": _l("Senza ente")}
+
+
+def _day():
+    """The day the board shows (?giorno=YYYY-MM-DD), today in Italy by default."""
+    try:
+        return date.fromisoformat(request.args.get("giorno", ""))
+    except ValueError:
+        return rules.local_date(utcnow())
+
+
+@bp.route("/ritiri")
+def board():
+    """Today's donations by state, the flagged ones on top; htmx refreshes it every 30 seconds."""
+    day = _day()
+    flagged, groups = pickups.board(day=day)
+    today = rules.local_date(utcnow())
+    return render_page_or_fragment(
+        "coordination/board.html", "pickups/_board_live.html", flagged=flagged, groups=groups, day=day,
+        today=today, previous=day - timedelta(days=1), following=day + timedelta(days=1),
+        total=len(flagged) + sum(len(rows) for rows in groups.values()), flag_labels=FLAG_LABELS,
+        updated=utcnow())
+
+
+@bp.route("/ritiri/<int:donation_id>")
+def board_donation(donation_id):
+    """One donation for the coordinator: flags, change of charity, release of a claim, the full log."""
+    donation = db.get_or_404(Donation, donation_id)
+    charities = db.session.scalars(select(Organisation).where(
+        Organisation.kind == "charity", Organisation.active.is_(True)).order_by(Organisation.name)).all()
+    flags = db.session.scalars(select(Flag).where(Flag.donation_id == donation.id)
+                               .order_by(Flag.created_at.desc())).all()
+    return render_template("coordination/board_donation.html", donation=donation, charities=charities,
+                           flags=flags, flag_labels=FLAG_LABELS, form=DecisionForm(),
+                           timeline=timeline(donation, include_refused=True))
+
+
+def _after(result, donation_id):
+    flash(message(result), category(result))
+    return redirect(url_for("coordination.board_donation", donation_id=donation_id))
+
+
+@bp.route("/ritiri/<int:donation_id>/ente", methods=["POST"])
+def reassign(donation_id):
+    """Send the donation to another charity (donation.reassign), with an override if confirmed."""
+    result = apply_form("donation.reassign", donation_id=donation_id,
+                        recipient_id=request.form.get("recipient_id"),
+                        override=request.form.get("override") == "1")
+    return _after(result, donation_id)
+
+
+@bp.route("/ritiri/<int:donation_id>/libera", methods=["POST"])
+def release(donation_id):
+    """Free a claim (a volunteer who will not come) so others can take it (donation.unclaim)."""
+    reason = " ".join((request.form.get("reason") or "").split())
+    result = apply_form("donation.unclaim", donation_id=donation_id, reason=reason)
+    return _after(result, donation_id)
+
+
+@bp.route("/segnalazioni/<int:flag_id>/gestita", methods=["POST"])
+def resolve_flag(flag_id):
+    """Mark a flag as handled: it leaves the top of the board (it stays in the record)."""
+    flag = db.get_or_404(Flag, flag_id)
+    if DecisionForm().validate_on_submit():
+        pickups.resolve_flag(flag, current_user)
+        flash(_("Segnalazione segnata come gestita."), "success")
+    return redirect(request.form.get("next") if _local(request.form.get("next"))
+                    else url_for("coordination.board_donation", donation_id=flag.donation_id))
+
+
+def _local(target):
+    return bool(target) and target.startswith("/") and not target.startswith("//")
