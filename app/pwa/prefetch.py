@@ -1,0 +1,38 @@
+"""Pages to keep on the phone for offline use, listed in the pickups pages' <head>.
+
+When a volunteer opens their pickups list online, the worker caches the pickup page,
+the scan page and every crate page (/c/<token>) of the pickups they hold, so in an
+underground bay a scanned label still opens its crate page. A charity's home lists
+the crate pages of deliveries on their way to it (receipt can be scanned offline).
+"""
+from flask import request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Donation
+
+# The list pages that carry the prefetch list (not every page: it costs a query).
+LIST_ENDPOINTS = {"volunteer.home", "volunteer.mine", "charity.home"}
+
+
+def prefetch_urls():
+    """URLs for <meta name="raccolto-prefetch"> on the current page (empty on most pages)."""
+    if request.endpoint not in LIST_ENDPOINTS or not current_user.is_authenticated:
+        return []
+    urls = []
+    if request.endpoint.startswith("volunteer.") and current_user.has_role("volunteer"):
+        held = db.session.scalars(select(Donation).where(
+            Donation.claimed_by_id == current_user.id, Donation.status.in_(("claimed", "picked_up")))).all()
+        for donation in held:
+            urls.append(url_for("volunteer.pickup", donation_id=donation.id))
+            urls.append(url_for("volunteer.scan_page", donation_id=donation.id))
+            urls += [url_for("crates.show", token=crate.token) for crate in donation.crates]
+    elif request.endpoint.startswith("charity."):
+        org = current_user.org_for("charity")
+        if org is not None:
+            coming = db.session.scalars(select(Donation).where(
+                Donation.recipient_id == org.id, Donation.status.in_(("picked_up", "delivered")))).all()
+            for donation in coming:
+                urls += [url_for("crates.show", token=crate.token) for crate in donation.crates]
+    return urls
