@@ -1,0 +1,303 @@
+"""Impact and operational figures, aggregated in SQL (GROUP BY) from donations, the log and DDTs.
+
+Definitions (shown on the dashboard too):
+- Rescued food: donations picked up (status picked_up, delivered or received),
+  counted in the Rome month of the pickup (`picked_up_at`).
+- kg: received kg where the charity weighed it, else the store's declared kg;
+  both parts are reported separately so pages can say which.
+- Meal equivalents: kg of food for people (not the "non per consumo umano"
+  category) / MEAL_KG. CO2e: all rescued kg x CO2E_PER_KG.
+- EUR value: the declared last selling price, else kg x VALUE_EUR_PER_KG.
+- Operational health looks at donations *posted* in the period (stats_health.py).
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import case, func, literal, select
+
+from app.extensions import db
+from app.models import Donation, Organisation, TransportDocument
+from app.models.base import utcnow
+from app.services import periods
+
+RESCUED = ("picked_up", "delivered", "received")
+NOT_FOOD = "non_umano"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to count: a period plus optional store, charity, category or carrying volunteer."""
+
+    period: periods.Period
+    store_id: int | None = None
+    charity_id: int | None = None
+    category: str | None = None
+    volunteer_id: int | None = None
+
+
+def factors():
+    """The conversion factors in force (config, DOMAIN.md defaults)."""
+    config = current_app.config
+    return {"meal_kg": float(config.get("MEAL_KG", 0.5)),
+            "co2e_per_kg": float(config.get("CO2E_PER_KG", 2.5)),
+            "value_eur_per_kg": float(config.get("VALUE_EUR_PER_KG", 3.7))}
+
+
+# --- building blocks ---------------------------------------------------------------------
+
+def _kg_best():
+    return func.coalesce(Donation.received_kg, Donation.kg_declared)
+
+
+def _scope_filters(scope, when):
+    """WHERE conditions of `scope`, dating each donation by the column `when`."""
+    conditions = [when >= scope.period.start, when < scope.period.end]
+    if scope.store_id is not None:
+        conditions.append(Donation.store_id == scope.store_id)
+    if scope.charity_id is not None:
+        conditions.append(Donation.recipient_id == scope.charity_id)
+    if scope.category:
+        conditions.append(Donation.category == scope.category)
+    if scope.volunteer_id is not None:
+        conditions.append(Donation.id.in_(select(TransportDocument.donation_id)
+                                          .where(TransportDocument.carrier_id == scope.volunteer_id)))
+    return conditions
+
+
+def _rescued(scope):
+    return [Donation.status.in_(RESCUED), *_scope_filters(scope, Donation.picked_up_at)]
+
+
+def month_key(column, period):
+    """SQL giving the Rome month 'YYYY-MM' of `column`, for instants inside `period`.
+
+    PostgreSQL converts to Europe/Rome itself (and then hashes the few groups).
+    SQLite has no time zones: a balanced CASE over the Rome month boundaries,
+    computed in Python (log2(n) comparisons per row), daylight saving included.
+    """
+    keys = ["%d-%02d" % month for month in period.months]
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(periods.ROME.key, column), "YYYY-MM")
+    edges = period.edges()
+
+    def build(lo, hi):
+        if hi - lo == 1:
+            return literal(keys[lo])
+        mid = (lo + hi) // 2
+        return case((column < edges[mid], build(lo, mid)), else_=build(mid, hi))
+
+    return build(0, len(keys))
+
+
+def _aggregate(conditions, keys, joins=()):
+    """GROUP BY `keys` (label -> SQL expression) over the rescued donations matching `conditions`.
+
+    The keys are computed in an inner SELECT and grouped by label outside, so
+    PostgreSQL sees one expression even when a key (a CASE) carries parameters.
+    Returns SQL rows with the keys and lots, kg, kg_weighed, kg_declared, kg_food, value_eur.
+    """
+    inner = select(*(expr.label(name) for name, expr in keys.items()), Donation.received_kg,
+                   Donation.kg_declared, Donation.category.label("_category"), Donation.value_eur)
+    for target, on in joins:
+        inner = inner.join(target, on)
+    d = inner.where(*conditions).subquery()
+    kg = func.coalesce(d.c.received_kg, d.c.kg_declared)
+    columns = [d.c[name] for name in keys]
+    return db.session.execute(select(
+        *columns, func.count().label("lots"), func.sum(kg).label("kg"),
+        func.sum(func.coalesce(d.c.received_kg, 0.0)).label("kg_weighed"),
+        func.sum(case((d.c.received_kg.is_(None), d.c.kg_declared), else_=0.0)).label("kg_declared"),
+        func.sum(case((d.c._category == NOT_FOOD, 0.0), else_=kg)).label("kg_food"),
+        func.sum(func.coalesce(d.c.value_eur, d.c.kg_declared * factors()["value_eur_per_kg"])).label("value_eur"),
+    ).group_by(*columns)).all()
+
+
+def _figures(row, f=None):
+    """A dict of figures from an aggregate row (None sums become 0)."""
+    f = f or factors()
+    kg = float(row.kg or 0)
+    return {"lots": int(row.lots or 0), "kg": kg, "kg_weighed": float(row.kg_weighed or 0),
+            "kg_declared": float(row.kg_declared or 0), "meals": float(row.kg_food or 0) / f["meal_kg"],
+            "co2e_kg": kg * f["co2e_per_kg"], "value_eur": float(row.value_eur or 0)}
+
+
+def empty_figures():
+    return {"lots": 0, "kg": 0.0, "kg_weighed": 0.0, "kg_declared": 0.0, "meals": 0.0, "co2e_kg": 0.0,
+            "value_eur": 0.0}
+
+
+def add_figures(rows):
+    """Sum figure dicts (totals of a breakdown whose parts are disjoint)."""
+    total = empty_figures()
+    for row in rows:
+        for key in total:
+            total[key] += row[key]
+    return total
+
+
+def _rollup(rows, key):
+    """{key value: summed figures} over already aggregated rows (a few hundred at most)."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return {value: add_figures(parts) for value, parts in groups.items()}
+
+
+def _ranked(groups, labels):
+    rows = [{"key": k, "label": labels(k), **figures} for k, figures in groups.items()]
+    return sorted(rows, key=lambda r: (-r["kg"], str(r["label"])))
+
+
+# --- impact breakdowns ----------------------------------------------------------------------
+
+def _month_category(scope):
+    """Rescued figures per (month index, category): one scan, at most months x categories rows."""
+    f = factors()
+    rows = _aggregate(_rescued(scope), {"b": month_key(Donation.picked_up_at, scope.period),
+                                        "category": Donation.category})
+    return [{"b": r.b, "category": r.category, **_figures(r, f)} for r in rows]
+
+
+def _store_charity(scope):
+    """Rescued figures per (store, charity) pair: one scan, at most stores x charities rows."""
+    f = factors()
+    rows = _aggregate(_rescued(scope), {"store": Donation.store_id, "charity": Donation.recipient_id})
+    return [{"store": r.store, "charity": r.charity, **_figures(r, f)} for r in rows]
+
+
+def _months(scope, cells):
+    groups = _rollup(cells, "b")
+    return [{"year": year, "month": month, "key": f"{year}-{month:02d}", "label": periods.month_label(year, month),
+             **groups.get(f"{year}-{month:02d}", empty_figures())} for year, month in scope.period.months]
+
+
+def _categories(cells):
+    from app.domain import category_label
+
+    return _ranked(_rollup(cells, "category"), lambda k: str(category_label(k)))
+
+
+def _names(ids):
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.municipality).where(Organisation.id.in_(ids)))}
+
+
+def by_month(scope):
+    """[{'year', 'month', 'key', 'label', figures...}] for every month of the period (empty ones too)."""
+    return _months(scope, _month_category(scope))
+
+
+def by_category(scope):
+    """Rescued figures per category key, most kg first."""
+    return _categories(_month_category(scope))
+
+
+def _organisations(pairs, key):
+    groups = _rollup(pairs, key)
+    names = _names(groups)
+    return _ranked(groups, lambda k: names[k].name if k in names else "—"), names
+
+
+def by_store(scope):
+    """Rescued figures per donor store (id and name), most kg first."""
+    return _organisations(_store_charity(scope), "store")[0]
+
+
+def by_charity(scope):
+    """Rescued figures per recipient charity (id and name), most kg first."""
+    return _organisations(_store_charity(scope), "charity")[0]
+
+
+def by_municipality(scope, pairs=None):
+    """Rescued figures per municipality of the donor store, most kg first.
+
+    Each store lies in one municipality, so adding up the per-store aggregates
+    from SQL gives the municipality's exactly, without another scan.
+    """
+    stores, names = _organisations(_store_charity(scope) if pairs is None else pairs, "store")
+    for row in stores:
+        row["municipality"] = names[row["key"]].municipality if row["key"] in names else ""
+    return _ranked(_rollup(stores, "municipality"), lambda k: k or "—")
+
+
+def impact(scope):
+    """Totals and every breakdown of `scope`, from two GROUP BY scans (month x category, store x charity)."""
+    cells, pairs = _month_category(scope), _store_charity(scope)
+    months = _months(scope, cells)
+    return {"total": add_figures(months), "by_month": months, "by_category": _categories(cells),
+            "by_store": _organisations(pairs, "store")[0], "by_charity": _organisations(pairs, "charity")[0],
+            "by_municipality": by_municipality(scope, pairs)}
+
+
+def health(scope, now=None):
+    """Operational figures for the donations posted in the period (see stats_health.health)."""
+    from app.services import stats_health
+
+    return stats_health.health(scope, now)
+
+
+def dashboard(scope, now=None):
+    """Everything the coordinator dashboard shows for `scope`."""
+    figures = impact(scope)
+    figures["health"] = health(scope, now)
+    lots = figures["total"]["lots"]
+    figures["health"]["kg_per_pickup"] = figures["total"]["kg"] / lots if lots else None
+    figures["factors"] = factors()
+    return figures
+
+
+# --- a volunteer's own figures ------------------------------------------------------------------
+
+def volunteer_figures(user_id, period):
+    """kg carried, pickups, meals and CO2e of the DDTs this volunteer carried in the period."""
+    scope = Scope(period=period, volunteer_id=user_id)
+    cells = _month_category(scope)
+    months = _months(scope, cells)
+    return {"total": add_figures(months), "by_month": months, "by_category": _categories(cells)}
+
+
+# --- public figures -------------------------------------------------------------------------------
+
+def public_counters(now=None):
+    """kg and meal equivalents rescued this month and this year (Rome), as floats, for the home page."""
+    now = now or utcnow()
+    day = periods.rome_date(now)
+    year_start, month_start = periods.month_start(day.year, 1), periods.month_start(day.year, day.month)
+    kg = _kg_best()
+    food = case((Donation.category == NOT_FOOD, 0.0), else_=kg)
+    this_month = Donation.picked_up_at >= month_start
+    row = db.session.execute(select(
+        func.sum(kg).label("kg_year"), func.sum(case((this_month, kg), else_=0.0)).label("kg_month"),
+        func.sum(food).label("food_year"), func.sum(case((this_month, food), else_=0.0)).label("food_month"))
+        .where(Donation.status.in_(RESCUED), Donation.picked_up_at >= year_start,
+               Donation.picked_up_at < now + timedelta(days=1))).one()
+    meal = factors()["meal_kg"]
+    return {"kg_month": float(row.kg_month or 0), "kg_year": float(row.kg_year or 0),
+            "meals_month": float(row.food_month or 0) / meal, "meals_year": float(row.food_year or 0) / meal}
+
+
+def open_data_rows(now=None):
+    """Rescued food by Rome month x category x store municipality, since the first pickup.
+
+    No names, no people: only counts, kg and derived figures. The current month is provisional.
+    """
+    now = now or utcnow()
+    first = db.session.scalar(select(func.min(Donation.picked_up_at)).where(Donation.status.in_(RESCUED)))
+    if first is None:
+        return []
+    start, end = periods.rome_date(first), periods.rome_date(now)
+    count = (end.year - start.year) * 12 + end.month - start.month + 1
+    period = periods.months_period((start.year, start.month), count, "all", "")
+    f = factors()
+    rows = _aggregate(_rescued(Scope(period=period)),
+                      {"b": month_key(Donation.picked_up_at, period), "category": Donation.category,
+                       "municipality": Organisation.municipality},
+                      joins=[(Organisation, Organisation.id == Donation.store_id)])
+    current = "%d-%02d" % (end.year, end.month)
+    out = [{"month": r.b, "provisional": r.b == current,
+            "category": r.category, "municipality": r.municipality or "", **_figures(r, f)} for r in rows]
+    return sorted(out, key=lambda r: (r["month"], r["municipality"], r["category"]))
