@@ -46,11 +46,18 @@ def create_app(overrides=None):
     from app.volunteer import bp as volunteer_bp
     from app.charity import bp as charity_bp
     from app.public import bp as public_bp
+    from app.pwa import bp as pwa_bp
     from app.api import bp as api_bp
     from app.crates import bp as crates_bp
     from app.campaigns import bp as campaigns_bp
+    from app.notifications import bp as notifications_bp
+    from app.impact import bp as impact_bp
+    from app.documents import bp as documents_bp
+    from app.opendata import bp as opendata_bp
 
+    app.register_blueprint(pwa_bp)
     for blueprint in (auth_bp, account_bp, coordination_bp, store_bp, volunteer_bp,
-                      charity_bp, public_bp, campaigns_bp, api_bp, crates_bp):
+                      charity_bp, public_bp, campaigns_bp, api_bp, crates_bp, notifications_bp,
+                      impact_bp, documents_bp, opendata_bp):
         app.register_blueprint(blueprint)
     return app

@@ -66,6 +66,14 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(hours=_int("STATIC_MAX_AGE_HOURS", 12))
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 8) * 1024 * 1024
 
+    # Operations older than this (device time) are refused as implausible, unless backfilled.
+    OFFLINE_LIMIT_HOURS = _int("OFFLINE_LIMIT_HOURS", 72)
+
+    # Pickups (DOMAIN.md, "rules enforced by software").
+    HYGIENE_TRAINING_VALID_YEARS = _int("HYGIENE_TRAINING_VALID_YEARS", 3)
+    MAX_OPEN_CLAIMS = _int("MAX_OPEN_CLAIMS", 3)
+    LATE_UNCLAIM_HOURS = _int("LATE_UNCLAIM_HOURS", 2)
+
     # Donations (issue 3). Value when the store gives none: EUR per kg (DOMAIN.md benchmark).
     VALUE_EUR_PER_KG = _float("VALUE_EUR_PER_KG", 3.7)
     # Default pickup window offered by the form, in hours.
@@ -75,6 +83,27 @@ class Config:
     RECEIVING_GRACE_HOURS = _int("RECEIVING_GRACE_HOURS", 14)
     # How far back the recipient proposal looks at what each charity has received.
     RECIPIENT_LOAD_DAYS = _int("RECIPIENT_LOAD_DAYS", 30)
+
+    # Notifications (issue 6). VAPID_PRIVATE_KEY: base64url raw key or PEM; unset, a key is
+    # generated once into the instance folder. VAPID_SUBJECT: mailto: or https: contact for
+    # the push services (default: PUBLIC_BASE_URL when it is https).
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY") or None
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT") or None
+    NOTIFY_RADIUS_KM = _float("NOTIFY_RADIUS_KM", 15)  # new donations: volunteers this close
+    URGENT_RADIUS_KM = _float("URGENT_RADIUS_KM", 30)  # still unclaimed near the deadline: wider
+    URGENT_BEFORE_HOURS = _float("URGENT_BEFORE_HOURS", 2)
+    PUSH_RETRY_MINUTES = os.environ.get("PUSH_RETRY_MINUTES", "1,5,30")  # then give up
+    PUSH_BATCH = _int("PUSH_BATCH", 50)
+    PUSH_TIMEOUT_SECONDS = _float("PUSH_TIMEOUT_SECONDS", 10)
+    # Hosts (and their subdomains) that may receive pushes: the browsers' push services.
+    PUSH_ENDPOINT_HOSTS = tuple(h.strip() for h in os.environ.get(
+        "PUSH_ENDPOINT_HOSTS", "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,"
+        "notify.windows.com").split(",") if h.strip())
+    NOTIFICATION_KEEP_DAYS = _int("NOTIFICATION_KEEP_DAYS", 90)
+
+    # Impact factors (issue 8, DOMAIN.md "Impact metrics"); VALUE_EUR_PER_KG above is shared.
+    MEAL_KG = _float("MEAL_KG", 0.5)  # 1 meal equivalent (Banco Alimentare/LARN basis)
+    CO2E_PER_KG = _float("CO2E_PER_KG", 2.5)  # kg CO2e per kg food (FAO 2013 Food Wastage Footprint)
 
 
 class TestConfig(Config):

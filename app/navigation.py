@@ -6,16 +6,24 @@ from flask_login import current_user
 # role -> [(endpoint, label, icon name)]; areas append their own entries.
 NAV = {
     "coordinator": [("coordination.home", _l("Coordinamento"), "grid"),
+                    ("coordination.board", _l("Ritiri"), "truck"),
                     ("coordination.volunteers", _l("Volontari"), "users"),
                     ("coordination.organisations", _l("Organizzazioni"), "store"),
-                    ("campaigns.index", _l("Campagne"), "megaphone")],
+                    ("campaigns.index", _l("Campagne"), "megaphone"),
+                    ("impact.dashboard", _l("Impatto"), "chart")],
     "store": [("store.home", _l("Oggi"), "store"),
               ("store.new_donation", _l("Nuova"), "box"),
-              ("store.history", _l("Storico"), "grid")],
-    "charity": [("charity.home", _l("Ente"), "home")],
-    "volunteer": [("volunteer.home", _l("Ritiri"), "truck")],
+              ("store.history", _l("Storico"), "grid"),
+              ("impact.store", _l("Impatto"), "chart")],
+    "charity": [("charity.home", _l("Ente"), "home"),
+                ("impact.charity", _l("Impatto"), "chart")],
+    "volunteer": [("volunteer.home", _l("Ritiri"), "truck"),
+                  ("pwa.outbox", _l("Da inviare"), "outbox"),
+                  ("impact.volunteer", _l("Impatto"), "chart")],
 }
 ROLE_ORDER = ("coordinator", "store", "charity", "volunteer")
+# endpoint -> callable returning the number shown on its tab (e.g. unread notifications).
+BADGES = {}
 
 
 def nav_items():
@@ -29,7 +37,8 @@ def nav_items():
                 if endpoint not in seen:
                     seen.add(endpoint)
                     items.append({"endpoint": endpoint, "label": label, "icon": icon,
-                                  "active": request.endpoint == endpoint})
+                                  "active": request.endpoint == endpoint,
+                                  "badge": BADGES[endpoint]() if endpoint in BADGES else 0})
     return items
 
 

@@ -2,7 +2,7 @@
 import os
 import sys
 
-from benchmarks import http_pages
+from benchmarks import dashboard, http_pages, page_weight
 from benchmarks.server import check_page, login_cookie, running_app
 
 PAGES = [
@@ -11,6 +11,10 @@ PAGES = [
     ("home page /", "/", None),
     ("volunteer home /volontario/", "/volontario/", "volunteer"),
     ("coordinator home /coordinamento/", "/coordinamento/", "coordinator"),
+    ("store today /negozio/", "/negozio/", "store"),
+    ("charity home /ente/", "/ente/", "charity"),
+    ("campaigns and events /eventi", "/eventi", None),
+    ("impact dashboard /coordinamento/impatto", "/coordinamento/impatto", "coordinator"),
 ]
 LOGINS = {"volunteer": "volontario@demo.raccolto.it", "coordinator": "coordinatore@demo.raccolto.it",
           "store": "negozio@demo.raccolto.it", "charity": "ente@demo.raccolto.it"}
@@ -27,6 +31,10 @@ def main():
             check_page(base, path, cookies.get(role, ""))
         print("\n== Pages: throughput and latency ==")
         http_pages.run(base, cookies, PAGES)
+        print("\n== Page weight: first load of the volunteer's pickups page (budget 100 KB) ==")
+        page_weight.run(base, cookies)
+    print("\n== Coordinator dashboard on 100,000 donations (budget 300 ms) ==")
+    dashboard.run()
     return 0
 
 

@@ -5,4 +5,6 @@ from app.models.auth import Invitation, LoginAttempt  # noqa: F401
 from app.models.operation import Operation  # noqa: F401,E402
 from app.models.donation import Crate, Donation, Flag  # noqa: F401,E402
 from app.models.api_token import ApiToken  # noqa: F401,E402
-from app.models.page import Campaign, ContactRequest, Event, Rsvp, UploadedImage  # noqa: F401,E402
+from app.models.page import Campaign, ContactRequest, Event, Rsvp, UploadedImage  # noqa: F401
+from app.models.document import DocumentCounter, TransportDocument  # noqa: F401
+from app.models.push import DonationAlert, Notification, NotificationSetting, PushDelivery, PushSubscription  # noqa: F401,E501

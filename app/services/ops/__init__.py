@@ -5,8 +5,10 @@ operation dict and call `apply()`. The handlers of each kind live in the
 modules of this package and register themselves with `@handler(kind)`.
 """
 from app.services.ops.core import (HANDLERS, SUBSCRIBERS, Context, Refused, apply, apply_many,  # noqa: F401
-                                   handler, new_op_id, parse_time, wrong_state_message)
+                                   apply_system, handler, new_op_id, parse_time, wrong_state_message)
 from app.services.ops import machine  # noqa: F401
 
 # Handler modules: importing them registers their kinds.
 from app.services.ops import donations  # noqa: F401,E402
+from app.services.ops import pickups, scans  # noqa: F401,E402
+from app.services import documents  # noqa: F401,E402  (issues the DDT inside the pickup transaction)
