@@ -49,6 +49,26 @@ def init_app(app):
         return response
 
 
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """Anonymous users go to the login page; htmx requests are told to, not given it.
+
+    A polling fragment (the store's "Today" list) whose session expired would
+    otherwise follow the redirect and swap the whole login page into a box.
+    """
+    from flask import flash, redirect, url_for
+    from flask_babel import gettext as _
+    from htmx_flask import make_response
+
+    login = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = login
+        return response
+    flash(_("Accedi per continuare."), "info")
+    return redirect(login)
+
+
 @login_manager.user_loader
 def _load_user(user_id):
     """Load the user from 'id:session_token'; a stale token means logged out."""

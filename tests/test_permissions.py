@@ -76,3 +76,10 @@ def test_deleted_user_session_ends(client, as_role):
     user = as_role("store")
     delete_account(user)
     assert client.get("/negozio/").status_code == 302
+
+
+def test_htmx_request_without_session_is_told_to_log_in(client):
+    response = client.get("/negozio/", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login?next=/negozio/")
+    assert response.get_data(as_text=True) == ""
