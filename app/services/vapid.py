@@ -79,7 +79,7 @@ def public_key():
 
 
 def subject():
-    """The contact the push services see: VAPID_SUBJECT, else the https site, else a placeholder mailbox."""
+    """The contact the push services see: VAPID_SUBJECT, else the https site, else a reserved .invalid mailbox."""
     configured = current_app.config.get("VAPID_SUBJECT")
     if configured:
         return configured
