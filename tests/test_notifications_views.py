@@ -216,3 +216,13 @@ def test_deleted_accounts_lose_their_notifications_and_devices(app, make_user, f
     notify.purge()
     assert db.session.scalars(select(Notification)).all() == []
     assert db.session.scalars(select(PushSubscription)).all() == []
+
+
+def test_signing_out_silences_this_device(client, as_role, fake_push):
+    user = as_role("volunteer")
+    device = fake_push.subscription()
+    assert client.post("/notifiche/dispositivi", json=device).status_code == 201
+    other = fake_push.subscription()
+    push.save_subscription(user, other)  # another phone of the same person stays subscribed
+    assert client.post("/logout").status_code == 302
+    assert [d.endpoint for d in push.devices(user)] == [other["endpoint"]]

@@ -1,7 +1,7 @@
 """Views: /login, /logout, /registrati, /invito/<token>."""
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -66,7 +66,12 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out (POST only, with CSRF)."""
+    """Sign out (POST only, with CSRF); this device stops receiving the user's pushes."""
+    subscription_id = session.pop("push_subscription_id", None)
+    if subscription_id and current_user.is_authenticated:
+        from app.services import push
+
+        push.remove_subscription(current_user, subscription_id=subscription_id)
     logout_user()
     flash(_("Sei uscito da Raccolto."), "info")
     return redirect(url_for("public.home"))

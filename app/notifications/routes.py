@@ -1,5 +1,5 @@
 """Views under /notifiche: the inbox, opening one notification, settings and devices."""
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -71,6 +71,8 @@ def subscribe():
                                      request.headers.get("User-Agent", ""))
     except ServiceError as error:
         return jsonify({"status": "refused", "code": error.code, "message": error.message}), 400
+    # Remembered in the session so that signing out silences this device (auth.logout).
+    session["push_subscription_id"] = sub.id
     return jsonify({"status": "subscribed", "id": sub.id, "device": sub.device}), 201
 
 
