@@ -39,7 +39,8 @@ def test_volunteer_claims_scans_and_delivers_in_the_browser(phone, browser_login
         phone.press("#token", "Enter")
         phone.wait_for_selector(f"#scan-panel >> text={count} di 3 cassette scansionate")
     assert "Cassetta registrata" in phone.inner_text("#scan-panel")
-    assert phone.evaluate("document.activeElement.id") == "token"  # ready for the next code
+    # Ready for the next code: focus returns to the field once htmx has settled the swap.
+    phone.wait_for_function("document.activeElement && document.activeElement.id === 'token'", timeout=5000)
     phone.fill("#temperature_c", "5,5")
     phone.once("dialog", lambda dialog: dialog.accept())
     screenshot(phone, "pickup_volunteer_scan")
