@@ -24,6 +24,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            # A real browser on a 2-core machine shared with the rest of the suite sometimes
+            # misses a timing window; one rerun keeps CI honest without hiding a real bug
+            # (a real failure fails twice). Reruns are reported in the summary.
+            item.add_marker(pytest.mark.flaky(reruns=1))
 
 
 def _require_chromium():
