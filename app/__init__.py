@@ -26,6 +26,7 @@ def create_app(overrides=None):
 
     from app import extensions, security, i18n, errors, htmx as htmx_helpers, cli, navigation
     from app import models  # noqa: F401  (registers the tables)
+    from app.services import registry  # noqa: F401  (operation kinds, engine subscribers, worker jobs)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(

@@ -41,7 +41,7 @@ def worker_command(once):
 @click.command("verify-register")
 def verify_register_command():
     """Check the volunteer register's hash chain; exit 1 if it was altered."""
-    from app.services.accounts import verify_register
+    from app.services.people.accounts import verify_register
 
     broken = verify_register()
     if broken:
@@ -57,7 +57,7 @@ def verify_register_command():
 def create_coordinator_command(email, name, password):
     """Create a coordinator account (the first one of a real deployment)."""
     from app.models import Membership, Organisation
-    from app.services import accounts
+    from app.services.people import accounts
 
     office = accounts.coordination_office()
     if office is None:

@@ -79,7 +79,7 @@ class Config:
     # Default pickup window offered by the form, in hours.
     PICKUP_WINDOW_HOURS = _int("PICKUP_WINDOW_HOURS", 3)
     # A charity is a candidate recipient when it can receive between the window's
-    # start and this many hours after its end (app/services/recipients.py).
+    # start and this many hours after its end (app/services/food/recipients.py).
     RECEIVING_GRACE_HOURS = _int("RECEIVING_GRACE_HOURS", 14)
     # How far back the recipient proposal looks at what each charity has received.
     RECIPIENT_LOAD_DAYS = _int("RECIPIENT_LOAD_DAYS", 30)

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 from app.domain import VEHICLE_LABELS
 from app.geo import MUNICIPALITIES
-from app.services.accounts import MIN_PASSWORD
+from app.services.people.accounts import MIN_PASSWORD
 
 
 def options(pairs):

@@ -69,7 +69,7 @@ def run_forever(tick=1.0):
 
 @job("purge_login_attempts", every=600)
 def _purge_login_attempts():
-    from app.services import ratelimit
+    from app.services.people import ratelimit
 
     return ratelimit.purge_old()
 

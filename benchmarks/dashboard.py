@@ -62,7 +62,7 @@ def build(count=DONATIONS, seed=8):
     from app.models import (Donation, Membership, Operation, Organisation, TransportDocument, User,
                             VolunteerProfile)
     from app.models.base import utcnow
-    from app.services import periods
+    from app.services.impact import periods
 
     rng = random.Random(seed)
     now = utcnow()

@@ -1,5 +1,5 @@
 // Raccolto: the service worker's push listeners, loaded by sw.js with importScripts (served at /sw-push.js).
-// The payload is JSON written by app/services/push.py: {id, title, body, url, tag, urgent, timestamp, icon, badge}.
+// The payload is JSON written by app/services/notify/push.py: {id, title, body, url, tag, urgent, timestamp, icon, badge}.
 
 // push: show the notification, even when no page of Raccolto is open.
 self.addEventListener("push", function (event) {

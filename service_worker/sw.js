@@ -176,7 +176,7 @@ function networkFirst(event, request) {
 }
 
 // A code typed in the crate lookup (/c/?codice=abcd-efgh-jkmn) is the crate page /c/ABCDEFGHJKMN:
-// the server redirects, offline the worker finds it itself (app/services/tokens.py, in JS).
+// the server redirects, offline the worker finds it itself (app/services/people/tokens.py, in JS).
 function typedCrate(url) {
   var typed = url.pathname === "/c/" && url.searchParams.get("codice");
   if (!typed) return null;

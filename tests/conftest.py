@@ -165,7 +165,7 @@ def make_user(make_org):
     Roles: coordinator, store, charity, volunteer, or None for no role.
     """
     from app.models import Membership, User, VolunteerProfile
-    from app.services.accounts import hash_password
+    from app.services.people.accounts import hash_password
 
     counter = {"n": 0}
 

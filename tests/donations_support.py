@@ -12,7 +12,7 @@ import pytest
 
 from app.models.base import utcnow
 from app.services import ops
-from app.services.donations import ROME
+from app.services.food.donations import ROME
 
 
 class Clock:

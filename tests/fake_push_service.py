@@ -147,7 +147,7 @@ def vapid_key(app, monkeypatch):
 @pytest.fixture
 def fake_push(app, monkeypatch, vapid_key):
     """A running FakePushService that the app may send to (its host is allowed for this test)."""
-    from app.services.vapid import public_key
+    from app.services.notify.vapid import public_key
 
     monkeypatch.setitem(app.config, "PUSH_ENDPOINT_HOSTS", ("127.0.0.1",))
     service = FakePushService(public_key()).start()

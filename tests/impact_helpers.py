@@ -16,7 +16,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Crate, Donation, Operation
-from app.services import documents
+from app.services.impact import documents
 
 ROME = ZoneInfo("Europe/Rome")
 _counter = {"crate": 0, "op": 0}

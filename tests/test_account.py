@@ -3,7 +3,7 @@ import json
 
 from app.extensions import db
 from app.models import User
-from app.services import accounts
+from app.services.people import accounts
 
 
 def test_profile_update(client, as_role):

@@ -6,7 +6,7 @@ import pytest
 from app.extensions import db
 from app.models import Invitation
 from app.models.base import utcnow
-from app.services import accounts
+from app.services.people import accounts
 
 
 def _login(client, email, password):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.page import Campaign, UploadedImage
-from app.services import images
+from app.services.pages import images
 from tests.fixtures.pages import jpeg_with_exif, make_campaign, make_event, png_bytes
 
 AUTHORING_PAGES = ["/coordinamento/campagne", "/coordinamento/campagne/nuova", "/coordinamento/eventi",
@@ -135,7 +135,7 @@ def test_scheduled_campaign_publishes_itself_at_its_time(client, as_role):
 
 
 def images_zone():
-    from app.services.pages import ROME
+    from app.services.pages.content import ROME
 
     return ROME
 
@@ -200,7 +200,7 @@ def test_links_in_markdown_get_rel_noopener(client, as_role):
 
 
 def test_markdown_headings_start_below_the_page_title(client, as_role):
-    from app.services.markdown import render
+    from app.services.pages.markdown import render
 
     assert render("# Grande\n\n## Medio") == "<h2>Grande</h2>\n<h3>Medio</h3>\n"
 

@@ -3,8 +3,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Organisation, VolunteerRegisterEntry
-from app.services import accounts
-from app.services.orgs import format_hours, parse_hours
+from app.services.people import accounts
+from app.services.people.orgs import format_hours, parse_hours
 
 
 def test_coordinator_approves_a_volunteer_with_htmx(client, as_role, make_user):

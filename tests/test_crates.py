@@ -4,7 +4,7 @@ from jinja2 import ChoiceLoader, DictLoader
 
 from app.extensions import db
 from app.models import Donation
-from app.services.labels import relation
+from app.services.food.labels import relation
 from tests.donations_support import clock, post, shop, unescape  # noqa: F401
 
 

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from app.extensions import db, write_transaction
 from app.models import DocumentCounter, TransportDocument, User
-from app.services import documents, ops
+from app.services import ops
+from app.services.impact import documents
 from tests.impact_helpers import issue_ddt, make_donation, rome
 from tests.pickups_helpers import network, pick_up, reload, send, tokens  # noqa: F401
 

@@ -6,7 +6,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.extensions import db
-from app.services import documents
+from app.services.impact import documents
 from tests.impact_helpers import dataset, make_donation, issue_ddt, rome  # noqa: F401
 
 

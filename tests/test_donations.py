@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Crate, Donation, Flag, Operation
-from app.services import ops, tokens
+from app.services import ops
+from app.services.people import tokens
 from tests.donations_support import clock, op, payload, post, shop  # noqa: F401
 
 

@@ -6,7 +6,7 @@ from flask import render_template
 from app.extensions import db
 from app.models import Donation
 from app.services import ops
-from app.services.timeline import timeline
+from app.services.food.timeline import timeline
 from tests.donations_support import clock, op, post, shop, unescape  # noqa: F401
 
 

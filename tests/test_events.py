@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.page import Event, Rsvp
-from app.services import rsvp
+from app.services.pages import rsvp
 from tests.fixtures.pages import make_event
 from tests.test_campaigns import XSS, assert_no_live_markup
 

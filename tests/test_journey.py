@@ -6,7 +6,7 @@ POST /api/ops; both end with the same custody timeline on the donation pages.
 from app.extensions import db
 from app.models import Donation, Operation
 from app.models.base import utcnow
-from app.services.donations import default_window
+from app.services.food.donations import default_window
 from app.services.ops import new_op_id
 from tests.pickups_helpers import network, tokens  # noqa: F401
 

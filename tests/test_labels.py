@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Donation
-from app.services.labels import crate_url, labels
+from app.services.food.labels import crate_url, labels
 from tests.donations_support import clock, payload, post, shop, unescape  # noqa: F401
 
 

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification, NotificationSetting, PushDelivery, PushSubscription
-from app.services import inbox, push
-from app.services import notify_texts as texts
+from app.services.notify import inbox, push, texts
 from tests.fake_push_service import fake_push, vapid_key  # noqa: F401  (fixtures)
 
 ROLES = ("coordinator", "store", "charity", "volunteer")
@@ -206,7 +205,8 @@ def test_my_data_export_includes_notifications(client, as_role, fake_push):
 
 
 def test_deleted_accounts_lose_their_notifications_and_devices(app, make_user, fake_push):
-    from app.services import accounts, notify
+    from app.services.people import accounts
+    from app.services.notify import triggers as notify
 
     user = make_user("store")
     push.save_subscription(user, fake_push.subscription())

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Donation, DonationAlert, Event, Notification, PushDelivery, Rsvp
 from app.models.base import utcnow
-from app.services import inbox, notify, ops, push
-from app.services import notify_texts as texts
+from app.services import ops
+from app.services.notify import inbox, push, texts, triggers as notify
 from app.services.ops.core import SUBSCRIBERS, Context, Refused
 from tests.fake_push_service import fake_push, vapid_key  # noqa: F401  (fixtures)
 

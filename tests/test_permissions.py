@@ -71,7 +71,7 @@ def test_coordinator_actions_are_refused_to_others(client, as_role, make_user):
 
 
 def test_deleted_user_session_ends(client, as_role):
-    from app.services.accounts import delete_account
+    from app.services.people.accounts import delete_account
 
     user = as_role("store")
     delete_account(user)

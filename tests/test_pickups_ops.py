@@ -6,7 +6,7 @@ import pytest
 from app.extensions import db
 from app.models import Crate, Donation, Flag, Operation
 from app.models.base import utcnow
-from app.services.tokens import display_token
+from app.services.people.tokens import display_token
 from tests.pickups_helpers import network, pick_up, post_donation, reload, send, tokens  # noqa: F401
 
 

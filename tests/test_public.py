@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.page import ContactRequest
-from app.services import images, pages
+from app.services.pages import content as pages, images
 from tests.fixtures.pages import jpeg_with_exif, make_campaign, make_event
 
 
@@ -189,37 +189,37 @@ def test_only_coordinators_mark_contacts_read(client, as_role, role):
 
 
 def test_no_impact_counters_without_real_figures(client, monkeypatch):
-    monkeypatch.setitem(sys.modules, "app.services.stats", None)  # the stats module does not exist
+    monkeypatch.setitem(sys.modules, "app.services.impact.stats", None)  # the stats module does not exist
     assert pages.public_impact() is None
     assert "kg salvati" not in client.get("/").get_data(as_text=True)
-    monkeypatch.setitem(sys.modules, "app.services.stats", types.ModuleType("app.services.stats"))
+    monkeypatch.setitem(sys.modules, "app.services.impact.stats", types.ModuleType("app.services.impact.stats"))
     assert pages.public_impact() is None  # the module exists but has no public_counters yet
 
 
 def test_impact_counters_come_from_the_stats_service(client, monkeypatch):
-    stats = types.ModuleType("app.services.stats")
+    stats = types.ModuleType("app.services.impact.stats")
     stats.public_counters = lambda: {"kg_month": 1234.5, "kg_year": 15678.0, "meals_month": 2057.0,
                                      "meals_year": 26130.0}
-    monkeypatch.setitem(sys.modules, "app.services.stats", stats)
+    monkeypatch.setitem(sys.modules, "app.services.impact.stats", stats)
     body = client.get("/").get_data(as_text=True)
     assert "kg salvati questo mese" in body and "1.234" in body and "26.130" in body
 
 
 def test_an_error_inside_the_stats_module_is_not_hidden(monkeypatch):
-    broken = types.ModuleType("app.services.stats")
+    broken = types.ModuleType("app.services.impact.stats")
 
     def public_counters():
         raise RuntimeError("query rotta")
 
     broken.public_counters = public_counters
-    monkeypatch.setitem(sys.modules, "app.services.stats", broken)
+    monkeypatch.setitem(sys.modules, "app.services.impact.stats", broken)
     with pytest.raises(RuntimeError):
         pages.public_impact()
 
 
 def test_demo_data_has_the_pages_the_issue_asks_for(runner, client):
     from app.models.page import Campaign, Event
-    from app.services import rsvp
+    from app.services.pages import rsvp
 
     assert runner.invoke(args=["seed"]).exit_code == 0
     campaigns = db.session.scalars(select(Campaign)).all()

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Donation, Notification, PushDelivery, PushSubscription
 from app.models.base import utcnow
-from app.services import inbox, ops, push, vapid
-from app.services import notify_texts as texts
+from app.services import ops
+from app.services.notify import inbox, push, texts, vapid
 from tests.fake_push_service import b64url, fake_push, vapid_key  # noqa: F401  (fixtures)
 
 

@@ -9,8 +9,7 @@ from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import PushDelivery
-from app.services import inbox, push
-from app.services import notify_texts as texts
+from app.services.notify import inbox, push, texts
 from tests.fake_push_service import fake_push, vapid_key  # noqa: F401  (fixtures)
 
 ON_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL"))
@@ -92,7 +91,7 @@ def test_two_workers_raise_the_urgent_alert_once(app, make_user, make_org):
 
     from app.models import Donation, Notification
     from app.models.base import utcnow
-    from app.services import notify
+    from app.services.notify import triggers as notify
 
     store = make_org("store")
     volunteers = [make_user("volunteer") for _ in range(3)]

@@ -5,8 +5,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Donation
-from app.services import recipients
-from app.services.donations import ROME
+from app.services.food import recipients
+from app.services.food.donations import ROME
 
 MONDAY = datetime(2026, 1, 12).date()  # a Monday in winter (CET, UTC+1)
 ALL_WEEK = [[d, "08:00", "20:00"] for d in range(7)]

@@ -1,7 +1,8 @@
 """The stats service: every figure of the fixed dataset equals the hand computation (impact_helpers.EXPECTED)."""
 import pytest
 
-from app.services import ServiceError, periods, stats
+from app.services import ServiceError
+from app.services.impact import periods, stats
 from tests.impact_helpers import EXPECTED, approx_figures, dataset, rome  # noqa: F401
 
 YEAR = periods.parse_period("2025")
@@ -66,7 +67,7 @@ def test_public_counters_are_floats_for_this_month_and_year(app, dataset):
 
 
 def test_public_counters_fit_the_home_page_contract(app, dataset):
-    from app.services import pages
+    from app.services.pages import content as pages
 
     figures = pages.public_impact()
     assert set(figures) == {"kg_month", "kg_year", "meals_month", "meals_year"}
@@ -103,6 +104,6 @@ def test_periods_follow_rome_midnights_across_daylight_saving():
 @pytest.mark.parametrize("values,median", [([(10, 2), (20, 1), (30, 1), (40, 1)], 20.0), ([(5, 1), (7, 1)], 6.0),
                                            ([(3, 4)], 3.0), ([], None)])
 def test_median_of_a_histogram(values, median):
-    from app.services import stats_health
+    from app.services.impact import health as stats_health
 
     assert stats_health._median(values) == median

@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models import Donation
 from app.models.base import utcnow
 from app.services.ops import new_op_id
-from app.services.tokens import display_token
+from app.services.people.tokens import display_token
 from tests.pickups_helpers import network, pick_up, post_donation, reload, send, tokens  # noqa: F401
 
 HTMX = {"HX-Request": "true"}

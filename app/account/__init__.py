@@ -1,6 +1,3 @@
 """A user's own profile, password, language, data export and deletion."""
-from flask import Blueprint
-
-bp = Blueprint("account", __name__, url_prefix="/profilo")
-
-from app.account import routes  # noqa: E402,F401
+from app.account.blueprint import bp  # noqa: F401
+from app.account import routes  # noqa: F401  (importing them adds their views)

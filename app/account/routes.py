@@ -6,12 +6,13 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user, login_user
 
-from app.account import bp
+from app.account.blueprint import bp
 from app.account.forms import DeleteForm, LanguageForm, PasswordForm, ProfileForm, VolunteerProfileForm
 from app.extensions import db
 from app.geo import coordinates
 from app.i18n import LANG_COOKIE
-from app.services import ServiceError, accounts
+from app.services import ServiceError
+from app.services.people import accounts
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
-from app.api import bp, tokens
+from app.api import tokens
+from app.api.blueprint import bp
 from app.services import ops
 
 MAX_OPS = 200

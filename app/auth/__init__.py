@@ -1,6 +1,3 @@
 """Login, logout, volunteer signup, invitations."""
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from app.auth import routes  # noqa: E402,F401
+from app.auth.blueprint import bp  # noqa: F401
+from app.auth import routes  # noqa: F401  (importing them adds their views)

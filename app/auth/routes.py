@@ -5,12 +5,13 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp
+from app.auth.blueprint import bp
 from app.auth.forms import AcceptInvitationForm, InvitationAccountForm, LoginForm, VolunteerSignupForm
 from app.extensions import db
 from app.models.base import utcnow
 from app.permissions import home_endpoint
-from app.services import ServiceError, accounts, ratelimit
+from app.services import ServiceError
+from app.services.people import accounts, ratelimit
 
 
 def _safe_next(default):
@@ -69,7 +70,7 @@ def logout():
     """Sign out (POST only, with CSRF); this device stops receiving the user's pushes."""
     subscription_id = session.pop("push_subscription_id", None)
     if subscription_id and current_user.is_authenticated:
-        from app.services import push
+        from app.services.notify import push
 
         push.remove_subscription(current_user, subscription_id=subscription_id)
     logout_user()

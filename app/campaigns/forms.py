@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from app.forms import municipality_choices, options
 from app.models.base import utcnow
-from app.services.pages import ROME, SLUG_RE
+from app.services.pages.content import ROME, SLUG_RE
 
 PREVIEW = {"data-preview": ""}
 # The first format is what <input type="datetime-local"> expects back.

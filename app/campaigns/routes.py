@@ -4,12 +4,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.campaigns import bp
+from app.campaigns.blueprint import bp
 from app.campaigns.forms import CampaignForm, EventForm
 from app.extensions import db
 from app.htmx import wants_fragment
 from app.models.page import Campaign, ContactRequest, Event
-from app.services import ServiceError, pages, rsvp
+from app.services import ServiceError
+from app.services.pages import content as pages, rsvp
 
 
 def _campaign_choices():

@@ -4,14 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.charity import bp
+from app.charity.blueprint import bp
 from app.extensions import db
 from app.models import Crate, Donation
-from app.services import pickups
+from app.services.logistics import pickups
 from app.services.ops.pickups import PROBLEM_KINDS, problem_label
-from app.services.orgs import format_hours
-from app.services.timeline import timeline
-from app.services.tokens import normalise_token
+from app.services.people.orgs import format_hours
+from app.services.food.timeline import timeline
+from app.services.people.tokens import normalise_token
 from app.volunteer.actions import apply_form, respond
 
 

@@ -12,15 +12,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.coordination import bp
+from app.coordination.blueprint import bp
 from app.coordination.forms import DecisionForm
 from app.extensions import db
 from app.htmx import render_page_or_fragment
 from app.models import Donation, Flag, Organisation
 from app.models.base import utcnow
-from app.services import pickups
+from app.services.logistics import pickups
 from app.services.ops import rules
-from app.services.timeline import timeline
+from app.services.food.timeline import timeline
 from app.volunteer.actions import apply_form, category, message
 
 FLAG_LABELS = {"late_unclaim": _l("Rinuncia all'ultimo momento"), "custody_conflict": _l("Conflitto di custodia"),

@@ -11,7 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.domain import CATEGORIES
 from app.forms import email_field, options, municipality_choices, phone_validator
 from app.services import ServiceError
-from app.services.orgs import parse_hours
+from app.services.people.orgs import parse_hours
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -6,16 +6,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.coordination import bp
+from app.coordination.blueprint import bp
 from app.coordination.forms import CharityForm, DecisionForm, InvitationForm, OrganisationForm
 from app.extensions import db
 from app.geo import PROVINCE, coordinates
 from app.htmx import render_page_or_fragment, wants_fragment
 from app.urls import public_url
 from app.models import Invitation, Membership, Organisation, User, VolunteerProfile, VolunteerRegisterEntry
-from app.services import ServiceError, accounts
-from app.services.orgs import format_hours
-from app.services.qr import qr_svg
+from app.services import ServiceError
+from app.services.people import accounts
+from app.services.people.orgs import format_hours
+from app.services.people.qr import qr_svg
 
 VOLUNTEER_FILTERS = ("pending", "approved", "suspended", "rejected")
 

@@ -3,11 +3,11 @@ from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.crates import bp
+from app.crates.blueprint import bp
 from app.extensions import db
 from app.models import Crate
-from app.services.labels import relation
-from app.services.tokens import display_token, normalise_token
+from app.services.food.labels import relation
+from app.services.people.tokens import display_token, normalise_token
 
 # Who sees the donation's contents and its store; everyone else (anonymous visitors
 # included) only learns that the crate belongs to the network (DESIGN.md).

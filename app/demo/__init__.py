@@ -3,14 +3,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import User
-
-DEMO_PASSWORD = "raccolto-demo"
-DEMO_LOGINS = (
-    ("coordinatore@demo.raccolto.it", "coordinatore"),
-    ("negozio@demo.raccolto.it", "personale di un punto vendita"),
-    ("volontario@demo.raccolto.it", "volontario autista approvato"),
-    ("ente@demo.raccolto.it", "personale di un ente beneficiario"),
-)
+from app.demo.network import DEMO_LOGINS, DEMO_PASSWORD  # noqa: F401  (the logins `make run` prints)
 
 # Later features append callables (seed_<feature>(rng)) that build on the network.
 SEEDERS = []

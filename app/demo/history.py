@@ -16,7 +16,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Donation, Flag, Membership, Organisation, User, VolunteerProfile
 from app.models.base import utcnow
-from app.services import ops, pickups, recipients
+from app.services import ops
+from app.services.logistics import pickups
+from app.services.food import recipients
 from app.services.ops import rules
 
 DAYS = 63

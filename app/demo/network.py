@@ -4,7 +4,15 @@ from datetime import date, timedelta
 from app.extensions import db
 from app.geo import MUNICIPALITIES, PROVINCE
 from app.models import Membership, Organisation, User, VolunteerProfile
-from app.services import accounts
+from app.services.people import accounts
+
+DEMO_PASSWORD = "raccolto-demo"
+DEMO_LOGINS = (
+    ("coordinatore@demo.raccolto.it", "coordinatore"),
+    ("negozio@demo.raccolto.it", "personale di un punto vendita"),
+    ("volontario@demo.raccolto.it", "volontario autista approvato"),
+    ("ente@demo.raccolto.it", "personale di un ente beneficiario"),
+)
 
 
 def vat(base10):
@@ -62,8 +70,6 @@ VOLUNTEERS = [
 
 
 def _user(email, name, phone=""):
-    from app.demo import DEMO_PASSWORD
-
     user = User(email=email, name=name, phone=phone,
                 password_hash=accounts.hash_password(DEMO_PASSWORD))
     db.session.add(user)

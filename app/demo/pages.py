@@ -12,9 +12,8 @@ from app.models import User
 from app.models.auth import hash_token
 from app.models.base import utcnow
 from app.models.page import Campaign, ContactRequest, Event, Rsvp
-from app.services import images
-from app.services import markdown as md
-from app.services.pages import ROME
+from app.services.pages import images, markdown as md
+from app.services.pages.published import ROME
 
 FIRST = ["Giulia", "Marco", "Sofia", "Luca", "Chiara", "Matteo", "Francesca", "Andrea", "Elisa", "Davide",
          "Martina", "Simone", "Valentina", "Stefano", "Alessia", "Fabio", "Irene", "Nicola", "Serena", "Pietro"]

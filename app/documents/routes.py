@@ -4,12 +4,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.documents import bp
+from app.documents.blueprint import bp
 from app.domain import STORAGE_LABELS, category_label
 from app.extensions import db
 from app.models import Organisation, TransportDocument
 from app.permissions import require_org, role_required
-from app.services import ServiceError, documents, pdf, periods
+from app.services import ServiceError
+from app.services.impact import documents, pdf, periods
 
 
 def _document_or_404(document_id):

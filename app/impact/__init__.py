@@ -3,8 +3,5 @@
 The views live under their area's path (/coordinamento, /negozio, /ente,
 /volontario) but in this blueprint; each checks its role itself.
 """
-from flask import Blueprint
-
-bp = Blueprint("impact", __name__)
-
-from app.impact import routes  # noqa: E402,F401
+from app.impact.blueprint import bp  # noqa: F401
+from app.impact import routes  # noqa: F401  (importing them adds their views)

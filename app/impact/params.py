@@ -5,7 +5,8 @@ from sqlalchemy import select
 from app.domain import CATEGORIES
 from app.extensions import db
 from app.models import Organisation
-from app.services import ServiceError, periods, stats
+from app.services import ServiceError
+from app.services.impact import periods, stats
 
 
 def _organisation_id(raw, kind, message):

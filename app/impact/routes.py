@@ -4,9 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.htmx import render_page_or_fragment
-from app.impact import bp, export, params
+from app.impact import export, params
+from app.impact.blueprint import bp
 from app.permissions import role_required
-from app.services import ServiceError, charts, documents, periods, stats
+from app.services import ServiceError
+from app.services.impact import charts, documents, periods, stats
 
 
 def _render(page, fragment, **context):

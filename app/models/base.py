@@ -9,6 +9,22 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def parse_time(value):
+    """ISO 8601 -> aware UTC datetime (naive means UTC); None when missing or unreadable."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and value.strip():
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC and always returned timezone-aware.
 

@@ -58,7 +58,7 @@ class DocumentCounter(db.Model):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-# Indexes on the donation table for app/services/stats.py (issue 8). They are declared
+# Indexes on the donation table for app/services/impact/stats.py (issue 8). They are declared
 # here, beside the feature that needs them, so create_all() and autogenerate see them.
 # Both cover every column their queries read: SQLite then never visits the table.
 # Impact breakdowns: rescued food dated by pickup.

@@ -4,10 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.htmx import render_page_or_fragment, wants_fragment
-from app.notifications import bp
+from app.notifications.blueprint import bp
 from app.notifications.forms import ButtonForm, preferences_form
-from app.services import ServiceError, inbox, push
-from app.services.vapid import public_key
+from app.services import ServiceError
+from app.services.notify import inbox, push
+from app.services.notify.vapid import public_key
 
 
 @bp.route("/")

@@ -1,6 +1,3 @@
 """Public open data of the network's impact (CC BY 4.0): aggregated, with no personal data."""
-from flask import Blueprint
-
-bp = Blueprint("opendata", __name__, url_prefix="/open-data")
-
-from app.opendata import routes  # noqa: E402,F401
+from app.opendata.blueprint import bp  # noqa: F401
+from app.opendata import routes  # noqa: F401  (importing them adds their views)

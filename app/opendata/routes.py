@@ -12,8 +12,8 @@ from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from app.domain import CATEGORIES
-from app.opendata import bp
-from app.services import stats
+from app.opendata.blueprint import bp
+from app.services.impact import stats
 
 LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/deed.it"}
 MAX_AGE = 900  # the figures move with each pickup; a quarter of an hour is fresh enough

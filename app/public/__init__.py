@@ -1,6 +1,3 @@
 """Public pages for citizens (no login): home, campaigns, events, RSVP, feeds."""
-from flask import Blueprint
-
-bp = Blueprint("public", __name__)
-
-from app.public import feeds, routes  # noqa: E402,F401
+from app.public.blueprint import bp  # noqa: F401
+from app.public import feeds, routes  # noqa: F401  (importing them adds their views)

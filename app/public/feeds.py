@@ -6,9 +6,9 @@ from flask import Response, abort, current_app, render_template, send_from_direc
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from app.public import bp
+from app.public.blueprint import bp
 from app.public.caching import public_file
-from app.services import ical, images, pages
+from app.services.pages import content as pages, ical, images
 from app.urls import public_url
 
 ICS = "text/calendar"

@@ -5,7 +5,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.forms import email_field, municipality_choices, options, phone_validator
-from app.services.rsvp import MAX_PEOPLE
+from app.services.pages.rsvp import MAX_PEOPLE
 
 
 class HoneypotMixin:

@@ -6,10 +6,11 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.htmx import render_page_or_fragment, wants_fragment
-from app.public import bp
+from app.public.blueprint import bp
 from app.public.caching import conditional_page
 from app.public.forms import ContactForm, RsvpForm
-from app.services import ServiceError, pages, rsvp
+from app.services import ServiceError
+from app.services.pages import content as pages, rsvp
 from app.urls import public_url
 
 

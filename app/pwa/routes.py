@@ -8,7 +8,8 @@ from flask_wtf.csrf import generate_csrf
 
 from app.assets import asset
 from app.permissions import home_endpoint
-from app.pwa import bp, shell
+from app.pwa import shell
+from app.pwa.blueprint import bp
 
 THEME = "#1d6b3f"
 BACKGROUND = "#f6f4ee"

@@ -1,26 +1,3 @@
 """The store area under /negozio."""
-from flask import Blueprint
-
-from app.domain import ALLERGENS, DATE_KIND_LABELS, DONATION_STATUS_LABELS, STORAGE_LABELS, category_label
-from app.permissions import role_required
-from app.services.tokens import display_token
-
-bp = Blueprint("store", __name__, url_prefix="/negozio")
-
-
-@bp.before_request
-@role_required("store", "coordinator")
-def _only_store():
-    """Every view here needs the store role (coordinators may look too)."""
-
-
-# Donation vocabulary for templates, app-wide: volunteer, charity and coordinator pages
-# show donations too (templates/donations/).
-bp.add_app_template_filter(category_label, "category_label")
-bp.add_app_template_filter(lambda key: STORAGE_LABELS.get(key, key), "storage_label")
-bp.add_app_template_filter(lambda key: DONATION_STATUS_LABELS.get(key, key), "status_label")
-bp.add_app_template_filter(lambda key: DATE_KIND_LABELS.get(key, key), "date_kind_label")
-bp.add_app_template_filter(lambda key: ALLERGENS.get(key, key), "allergen_label")
-bp.add_app_template_filter(display_token, "crate_code")
-
-from app.store import routes  # noqa: E402,F401
+from app.store.blueprint import bp  # noqa: F401
+from app.store import routes, labels_routes, tokens_routes  # noqa: F401  (importing them adds their views)

@@ -1,6 +1,6 @@
 """The donation form: its fields, its defaults and how it becomes a donation.post/edit payload.
 
-The form has no validators of its own: app.services.donations checks the
+The form has no validators of its own: app.services.food.donations checks the
 payload, for the inline messages and again inside the operation, so the form,
 the offline queue and the API can never disagree.
 """
@@ -9,8 +9,7 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 
-from app.services import donations as rules
-from app.services import recipients
+from app.services.food import donations as rules, recipients
 from app.services.ops import new_op_id
 
 # The form's fields, in page order: the payload's, except the window, which is a day and two times.

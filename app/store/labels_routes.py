@@ -1,9 +1,9 @@
 """Crate labels for printing: A4 sheets or a 62 mm roll, all crates or one (a reprint)."""
 from flask import abort, render_template, request
 
-from app.services.labels import FORMATS, labels
-from app.store import bp
-from app.store.routes import own_donation
+from app.services.food.labels import FORMATS, labels
+from app.store.blueprint import bp
+from app.store.access import own_donation
 
 A4_PER_SHEET = 8
 

@@ -1,7 +1,7 @@
 """Views under /negozio: today, history, posting and editing a donation, cancelling."""
 from datetime import datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -12,32 +12,16 @@ from app.htmx import render_page_or_fragment
 from app.models import Donation
 from app.models.base import utcnow
 from app.services import ops
-from app.services.donations import ROME, local
-from app.services.timeline import timeline
-from app.store import bp, forms
+from app.services.food.donations import ROME, local
+from app.services.food.timeline import timeline
+from app.store import forms
+from app.store.access import my_store, own_donation  # noqa: F401  (routes.own_donation)
+from app.store.blueprint import bp
 
 HISTORY_PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
 HISTORY_PAGE = 50
 # Form fields whose change can change which charities may receive the donation.
 RECIPIENT_INPUTS = ("category", "storage", "window_day", "window_from", "window_to")
-
-
-def my_store():
-    """The store the current user works for (None for a coordinator without one)."""
-    return current_user.org_for("store")
-
-
-def own_donation(donation_id):
-    """The donation if the current user may see it: its store's staff, or a coordinator; else 404."""
-    donation = db.session.get(Donation, donation_id)
-    if donation is None:
-        abort(404)
-    if current_user.has_role("coordinator"):
-        return donation
-    store = my_store()
-    if store is None or store.id != donation.store_id:
-        abort(404)  # another store's donation: not even its existence is shown
-    return donation
 
 
 def _today_start():
@@ -211,5 +195,3 @@ def repost_donation(donation_id):
     flash(result.get("message") or _("Operazione non riuscita."), "error")
     return redirect(url_for("store.donation", donation_id=item.id))
 
-
-from app.store import labels_routes, tokens_routes  # noqa: E402,F401

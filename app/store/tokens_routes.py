@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.api import tokens
 from app.services import ServiceError
-from app.store import bp
+from app.store.blueprint import bp
 
 
 def _store_staff_only():

@@ -1,18 +1,3 @@
 """The volunteer area under /volontario."""
-from flask import Blueprint
-
-from app.permissions import role_required
-from app.services.ops import new_op_id
-
-bp = Blueprint("volunteer", __name__, url_prefix="/volontario")
-# Action forms anywhere (crate pages included) render a fresh op_id with new_op_id().
-bp.add_app_template_global(new_op_id, "new_op_id")
-
-
-@bp.before_request
-@role_required("volunteer", "coordinator")
-def _only_volunteer():
-    """Every view here needs the volunteer role (coordinators may look too)."""
-
-
-from app.volunteer import routes  # noqa: E402,F401
+from app.volunteer.blueprint import bp  # noqa: F401
+from app.volunteer import routes  # noqa: F401  (importing them adds their views)

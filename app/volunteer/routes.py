@@ -8,11 +8,11 @@ from app.domain import max_pickup_temperature
 from app.extensions import db
 from app.models import Crate, Donation
 from app.models.base import utcnow
-from app.services import pickups
+from app.services.logistics import pickups
 from app.services.ops import rules
-from app.services.timeline import timeline
-from app.services.tokens import normalise_token
-from app.volunteer import bp
+from app.services.food.timeline import timeline
+from app.services.people.tokens import normalise_token
+from app.volunteer.blueprint import bp
 from app.volunteer.actions import apply_form, respond
 
 

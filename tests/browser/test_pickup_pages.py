@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from app.extensions import db
 from app.models import Donation
-from app.services.tokens import display_token
+from app.services.people.tokens import display_token
 from tests.pickups_helpers import network, pick_up, post_donation, send, tokens  # noqa: F401
 
 

@@ -4,7 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from app.extensions import db
-from app.services import images
+from app.services.pages import images
 from tests.fixtures.pages import jpeg_with_exif, make_campaign, make_event
 
 BODY = """Durante le feste nei supermercati avanza più cibo del solito.
@@ -21,7 +21,7 @@ BODY = """Durante le feste nei supermercati avanza più cibo del solito.
 @pytest.fixture
 def site(app):
     """A campaign with a cover, an open event of the campaign and a full one with a waitlist."""
-    from app.services import rsvp
+    from app.services.pages import rsvp
 
     cover = images.store(images.decode(jpeg_with_exif()))
     db.session.commit()

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Notification
 from app.models.base import utcnow
-from app.services import ops, push
+from app.services import ops
+from app.services.notify import push
 from tests.browser.pwa_helpers import wait_controlled
 from tests.fake_push_service import vapid_key  # noqa: F401  (fixture)
 from tests.test_push_sending import donation_of  # noqa: F401  (fixture)

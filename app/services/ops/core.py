@@ -12,7 +12,7 @@ replay is refused the same way.
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, write_transaction
 from app.models import Donation, Flag, Operation
-from app.models.base import utcnow
+from app.models.base import parse_time, utcnow  # noqa: F401  (parse_time: ops.parse_time)
 from app.services.ops import machine
 
 _OP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$")
@@ -160,22 +160,6 @@ def wrong_state_message(donation):
 
     return _("Operazione non possibile: la donazione ora è «%(status)s».",
              status=DONATION_STATUS_LABELS.get(donation.status, donation.status))
-
-
-def parse_time(value):
-    """ISO 8601 -> aware UTC datetime (naive means UTC); None when missing or unreadable."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str) and value.strip():
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def new_op_id():

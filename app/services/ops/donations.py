@@ -1,7 +1,7 @@
 """Handlers: donation.post, donation.edit, donation.cancel, donation.reassign (issue 3).
 
-The rules on what may be donated live in app.services.donations (shared with
-the store's form); the recipient proposal in app.services.recipients. Every
+The rules on what may be donated live in app.services.food.donations (shared with
+the store's form); the recipient proposal in app.services.food.recipients. Every
 refusal of a donation's content names the wrong field in the result
 (`"field": "kg"`) and lists all problems (`"errors": {field: message}`), so a
 form can show each message beside its field.
@@ -12,9 +12,9 @@ from sqlalchemy import select
 from app.domain import DONATION_STATUS_LABELS
 from app.extensions import db
 from app.models import Crate, Donation, Organisation
-from app.services import donations as rules
-from app.services import recipients, tokens
-from app.services.labels import crate_url
+from app.services.food import donations as rules, recipients
+from app.services.people import tokens
+from app.services.food.labels import crate_url
 from app.services.ops import machine
 from app.services.ops.core import Refused, handler
 

@@ -238,7 +238,7 @@ def _problems(value, donation):
         return {}
     if not isinstance(value, list):
         raise Refused("invalid", _("L'elenco dei problemi non è valido."))
-    from app.services.tokens import normalise_token
+    from app.services.people.tokens import normalise_token
 
     tokens = {c.token: c for c in donation.crates}
     found = {}
@@ -277,7 +277,7 @@ def repost(ctx):
     if db.session.scalar(select(Donation.id).where(Donation.reposted_from_id == old.id)):
         raise Refused("already_reposted", _("Le cassette rimaste sono già state ripubblicate."))
     share = len(left) / len(old.crates)
-    from app.services.donations import default_window
+    from app.services.food.donations import default_window
 
     start, end = default_window(ctx.received_at)
     ctx.payload = {

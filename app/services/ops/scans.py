@@ -14,7 +14,7 @@ from app.models import Crate, User
 from app.services.ops import rules
 from app.services.ops.core import Refused, handler, wrong_state_message
 from app.services.ops.pickups import MAX_NOTE, PROBLEM_KINDS, TAKEN, problem_label, refuse_if_too_warm
-from app.services.tokens import normalise_token
+from app.services.people.tokens import normalise_token
 
 STAGES = ("pickup", "receipt")
 ARRIVED = ("picked_up", "delivered", "received")

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.models import Crate, Donation, DocumentCounter, Organisation, TransportDocument, User
-from app.services import periods
+from app.services.impact import periods
 from app.services.ops.core import SUBSCRIBERS
 
 ISSUED_STATUSES = ("picked_up", "delivered", "received")

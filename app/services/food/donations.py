@@ -29,6 +29,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.domain import ALLERGENS, CATEGORIES, STORAGE
+from app.models.base import parse_time
 from app.models.donation import DATE_KINDS
 
 ROME = ZoneInfo("Europe/Rome")
@@ -87,9 +88,7 @@ def parse_bool(value):
 
 def parse_when(value):
     """ISO 8601 -> aware UTC datetime (naive means UTC, as for occurred_at); None if unreadable."""
-    from app.services.ops.core import parse_time  # the API's one reading of a time
-
-    return parse_time(value)
+    return parse_time(value)  # the API's one reading of a time (app/models/base.py)
 
 
 def parse_food_date(value):

@@ -19,9 +19,9 @@ from app.geo import coordinates, distance_km
 from app.models import (Donation, DonationAlert, Membership, Notification, NotificationSetting,
                         PushSubscription, User, VolunteerProfile)
 from app.models.base import utcnow
-from app.services import accounts, inbox
-from app.services import notify_texts as texts
-from app.services.inbox import first_path, notify, site_path
+from app.services.people import accounts
+from app.services.notify import inbox, texts
+from app.services.notify.inbox import first_path, notify, site_path
 from app.services.ops.core import SUBSCRIBERS
 from app.worker import job
 
@@ -288,7 +288,7 @@ def alert_unclaimed(now=None):
 @job("event_reminders", every=300)
 def remind_events(now=None):
     """Turn due RSVP reminders into notifications, each claimed once with mark_reminded()."""
-    from app.services import rsvp as rsvps
+    from app.services.pages import rsvp as rsvps
 
     sent = 0
     for item in rsvps.due_event_reminders(now or utcnow()):

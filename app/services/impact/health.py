@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Donation, Operation, TransportDocument
 from app.models.base import utcnow
-from app.services.stats import _scope_filters
+from app.services.impact.scope import scope_filters
 
 def _whole_minutes(later, earlier):
     """Whole minutes from `earlier` to `later` (rounded to the second first), per dialect."""
@@ -72,7 +72,7 @@ def health(scope, now=None):
         case((Donation.status == "expired", 1), else_=0).label("expired"),
         case((Donation.status == "expired", Donation.kg_declared), else_=0.0).label("expired_kg"),
         case((no_show, 1), else_=0).label("no_show"),
-    ).where(*_scope_filters(scope, Donation.posted_at)).subquery()
+    ).where(*scope_filters(scope, Donation.posted_at)).subquery()
     c = inner.c
     sums = (func.count().label("posted"), func.sum(c.cancelled).label("cancelled"), func.sum(c.due).label("due"),
             func.sum(c.in_time).label("in_time"), func.sum(c.expired).label("expired_lots"),

@@ -8,32 +8,21 @@ Definitions (shown on the dashboard too):
 - Meal equivalents: kg of food for people (not the "non per consumo umano"
   category) / MEAL_KG. CO2e: all rescued kg x CO2E_PER_KG.
 - EUR value: the declared last selling price, else kg x VALUE_EUR_PER_KG.
-- Operational health looks at donations *posted* in the period (stats_health.py).
+- Operational health looks at donations *posted* in the period (health.py).
 """
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import case, func, literal, select
 
 from app.extensions import db
-from app.models import Donation, Organisation, TransportDocument
+from app.models import Donation, Organisation
 from app.models.base import utcnow
-from app.services import periods
+from app.services.impact import health as stats_health, periods
+from app.services.impact.scope import Scope, scope_filters  # noqa: F401  (Scope: stats.Scope)
 
 RESCUED = ("picked_up", "delivered", "received")
 NOT_FOOD = "non_umano"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What to count: a period plus optional store, charity, category or carrying volunteer."""
-
-    period: periods.Period
-    store_id: int | None = None
-    charity_id: int | None = None
-    category: str | None = None
-    volunteer_id: int | None = None
 
 
 def factors():
@@ -50,23 +39,8 @@ def _kg_best():
     return func.coalesce(Donation.received_kg, Donation.kg_declared)
 
 
-def _scope_filters(scope, when):
-    """WHERE conditions of `scope`, dating each donation by the column `when`."""
-    conditions = [when >= scope.period.start, when < scope.period.end]
-    if scope.store_id is not None:
-        conditions.append(Donation.store_id == scope.store_id)
-    if scope.charity_id is not None:
-        conditions.append(Donation.recipient_id == scope.charity_id)
-    if scope.category:
-        conditions.append(Donation.category == scope.category)
-    if scope.volunteer_id is not None:
-        conditions.append(Donation.id.in_(select(TransportDocument.donation_id)
-                                          .where(TransportDocument.carrier_id == scope.volunteer_id)))
-    return conditions
-
-
 def _rescued(scope):
-    return [Donation.status.in_(RESCUED), *_scope_filters(scope, Donation.picked_up_at)]
+    return [Donation.status.in_(RESCUED), *scope_filters(scope, Donation.picked_up_at)]
 
 
 def month_key(column, period):
@@ -235,8 +209,6 @@ def impact(scope):
 
 def health(scope, now=None):
     """Operational figures for the donations posted in the period (see stats_health.health)."""
-    from app.services import stats_health
-
     return stats_health.health(scope, now)
 
 

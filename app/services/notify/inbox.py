@@ -145,7 +145,7 @@ def notify(users, kind, topic, texts, url="", donation_id=None, dedupe_key=None,
 
 def send_test(user):
     """Queue a test notification to `user` (inbox and every device); True if a device will get it. Commits."""
-    from app.services import notify_texts
+    from app.services.notify import texts as notify_texts
 
     rows = notify([user], "test", "test", notify_texts.test, url=site_path("notifications.settings"))
     db.session.commit()

@@ -43,7 +43,7 @@ from app.extensions import db
 from app.geo import distance_km
 from app.models import Donation, Organisation
 from app.models.base import utcnow
-from app.services.donations import ROME
+from app.services.food.donations import ROME
 
 LOAD_STATUSES = ("picked_up", "delivered", "received")
 

@@ -21,8 +21,8 @@ from app.models.auth import hash_token
 from app.models.base import utcnow
 from app.models.page import Event, Rsvp
 from app.services import ServiceError
-from app.services.accounts import find_user_by_email, normalise_email
-from app.services.pages import visible
+from app.services.people.accounts import find_user_by_email, normalise_email
+from app.services.pages.published import visible
 
 MAX_PEOPLE = 10
 PER_SOURCE_PER_HOUR = 20

@@ -9,8 +9,8 @@ from flask import current_app, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from app.domain import STORAGE_LABELS, category_label
-from app.services.qr import qr_svg
-from app.services.tokens import display_token
+from app.services.people.qr import qr_svg
+from app.services.people.tokens import display_token
 from app.urls import public_url
 
 FORMATS = ("a4", "rotolo")  # A4 sheets of 8 labels; 62 mm continuous roll, one label per cut

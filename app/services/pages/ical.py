@@ -9,7 +9,7 @@ from datetime import timedelta
 from icalendar import Calendar, Event as VEvent, vText
 
 from app.models.base import utcnow
-from app.services.pages import ROME
+from app.services.pages.published import ROME
 
 PRODID = "-//Raccolto//Eventi//IT"
 

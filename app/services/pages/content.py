@@ -2,8 +2,7 @@
 import hashlib
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -12,26 +11,16 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.page import Campaign, ContactRequest, Event, UploadedImage
-from app.services import ServiceError, images
-from app.services import markdown as md
+from app.services import ServiceError
+from app.services.pages import images, markdown as md, rsvp
+from app.services.pages.published import ROME, today_rome, visible  # noqa: F401  (content.ROME, content.visible)
 
-ROME = ZoneInfo("Europe/Rome")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TEXT_FIELDS = ("title", "summary", "title_en", "summary_en", "cover_alt", "cover_alt_en")
 CONTACTS_PER_HOUR = 5
 
 
-def today_rome():
-    """Today's date in the province (campaign end dates are local dates)."""
-    return datetime.now(ROME).date()
-
-
 # --- what the public sees ------------------------------------------------------
-
-def visible(model, now=None):
-    """SQL condition: published and its publication time has come (drafts and scheduled excluded)."""
-    return (model.status == "published") & (model.publish_at <= (now or utcnow()))
-
 
 def current_campaigns(now=None, limit=None):
     """Public campaigns that have not ended, newest first."""
@@ -84,16 +73,16 @@ def sitemap_entries():
 def public_impact():
     """Impact counters for the home page, or None when no real figures exist.
 
-    The figures come from `app.services.stats.public_counters()` (computed from
+    The figures come from `app.services.impact.stats.public_counters()` (computed from
     the operation log), whose contract is a dict with the floats kg_month,
     kg_year, meals_month and meals_year. Until that module and function exist
     this returns None and the home page shows no counters: nothing is made up.
     An import error from inside an existing stats module is not hidden.
     """
     try:
-        from app.services.stats import public_counters
+        from app.services.impact.stats import public_counters
     except ImportError as error:
-        if error.name != "app.services.stats":
+        if error.name != "app.services.impact.stats":
             raise
         return None
     figures = public_counters()
@@ -202,8 +191,6 @@ def save_campaign(campaign, data, user, cover_file=None):
 
 def save_event(event, data, user, cover_file=None):
     """Create or update an event from form data; commits, then moves the waitlist up if seats grew."""
-    from app.services import rsvp
-
     starts_at, ends_at = data["starts_at"], data["ends_at"]
     if ends_at <= starts_at:
         raise ServiceError("bad_times", _("La fine dell'evento deve venire dopo l'inizio."))

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Flag, Operation
-from app.services.donations import parse_number
-from app.services.tokens import normalise_token
+from app.services.food.donations import parse_number
+from app.services.people.tokens import normalise_token
 
 # Beyond this gap between the device time and the server's, the entry says it was sent later.
 LATE_AFTER = timedelta(minutes=2)

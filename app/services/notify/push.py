@@ -27,8 +27,9 @@ from app.assets import file_hash
 from app.extensions import db, write_transaction
 from app.models import Notification, PushDelivery, PushSubscription
 from app.models.base import utcnow
-from app.services import ServiceError, vapid
-from app.services.inbox import site_path
+from app.services import ServiceError
+from app.services.notify import vapid
+from app.services.notify.inbox import site_path
 from app.worker import job
 
 log = logging.getLogger("raccolto.push")
