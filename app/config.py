@@ -105,6 +105,15 @@ class Config:
     MEAL_KG = _float("MEAL_KG", 0.5)  # 1 meal equivalent (Banco Alimentare/LARN basis)
     CO2E_PER_KG = _float("CO2E_PER_KG", 2.5)  # kg CO2e per kg food (FAO 2013 Food Wastage Footprint)
 
+    # The rota (issue 12): slots generated this many weeks ahead; the defaults of the fairness
+    # rules until a coordinator sets them (0 = no weekly cap; 0 = no trial pickups).
+    ROTA_WEEKS_AHEAD = _int("ROTA_WEEKS_AHEAD", 4)
+    ROTA_WEEKLY_CAP = _int("ROTA_WEEKLY_CAP", 0)
+    ROTA_CAP_LIFT_HOURS = _int("ROTA_CAP_LIFT_HOURS", 24)
+    ROTA_TRIAL_PICKUPS = _int("ROTA_TRIAL_PICKUPS", 3)
+    # The private calendar feed lists slots from this many days back (never all the past).
+    ROTA_FEED_PAST_DAYS = _int("ROTA_FEED_PAST_DAYS", 14)
+
 
 class TestConfig(Config):
     """Settings the test suite starts from; tests pass overrides to create_app."""

@@ -11,17 +11,20 @@ from sqlalchemy import select
 
 from app.domain import DONATION_STATUS_LABELS
 from app.extensions import db
-from app.models import Crate, Donation, Organisation
+from app.models import Crate, Donation, Organisation, User
 from app.services.food import donations as rules, recipients
 from app.services.people import tokens
 from app.services.food.labels import crate_url
-from app.services.ops import machine
+from app.services.ops import machine, rules as pickup_rules
 from app.services.ops.core import Refused, handler
 
 EDITABLE = ("category", "storage", "description", "kg_declared", "crates_count", "date_kind",
             "food_date", "best_before_confirmed", "allergens", "value_eur", "value_estimated",
             "needs_cold", "window_start", "window_end", "notes", "recipient_id")
 TOKEN_ATTEMPTS = 8
+# An area above the engine (the rota) lets a donation be posted for one of its slots:
+# resolver(ctx) -> an object with .store, .claimer_id and .done(donation, ctx), or Refused.
+SLOT_POSTING = []
 
 
 def checked(payload, now, current=None):
@@ -83,11 +86,19 @@ def _no_recipient_flag(ctx, donation):
 
 @handler("donation.post")
 def post(ctx):
-    """A store offers surplus food: the donation, its crates with fresh tokens, a recipient."""
-    ctx.require_role("store")
-    store = ctx.user.org_for("store")
-    if store is None or not store.active:
-        raise Refused("not_allowed", _("Il tuo punto vendita non è attivo nella rete."))
+    """A store offers surplus food: the donation, its crates with fresh tokens, a recipient.
+
+    With `slot_id` (the rota) the donation is born claimed by the slot's volunteer,
+    and that volunteer may enter it on the store's behalf once the window opened.
+    """
+    posting = _slot_posting(ctx)
+    if posting is not None:
+        store = posting.store
+    else:
+        ctx.require_role("store")
+        store = ctx.user.org_for("store")
+        if store is None or not store.active:
+            raise Refused("not_allowed", _("Il tuo punto vendita non è attivo nella rete."))
     if ctx.payload.get("store_id") not in (None, "", store.id, str(store.id)):
         raise Refused("not_allowed", _("Puoi agire solo per la tua organizzazione."))
     values = checked(ctx.payload, ctx.received_at)
@@ -103,11 +114,31 @@ def post(ctx):
     db.session.refresh(donation)
     if recipient is None:
         _no_recipient_flag(ctx, donation)
+    if posting is not None:
+        _born_claimed(ctx, donation, posting)
     ctx.emit("donation.posted", donation_id=donation.id, store_id=store.id, needs_cold=donation.needs_cold)
     return {"donation_id": donation.id, "crates": _crates_result(donation),
             "recipient_id": donation.recipient_id, "recipient_name": recipient.name if recipient else None,
             "needs_cold": donation.needs_cold, "value_eur": donation.value_eur,
-            "value_estimated": donation.value_estimated}
+            "value_estimated": donation.value_estimated, "claimed_by_id": donation.claimed_by_id}
+
+
+def _slot_posting(ctx):
+    """The rota's answer for a payload with slot_id (None without one)."""
+    if ctx.payload.get("slot_id") in (None, ""):
+        return None
+    if not SLOT_POSTING:
+        raise Refused("invalid", _("I turni di ritiro non sono disponibili."), field="slot_id")
+    return SLOT_POSTING[0](ctx)
+
+
+def _born_claimed(ctx, donation, posting):
+    """A slot's donation is claimed at birth by its volunteer, if the pickup rules let them take it."""
+    claimer = db.session.get(User, posting.claimer_id) if posting.claimer_id else None
+    if claimer is not None and pickup_rules.claim_blocker(claimer, donation, ctx.occurred_at,
+                                                          count_claims=False) is None:
+        ctx.transition(donation, "claim", claimed_by_id=claimer.id, claimed_at=ctx.occurred_at)
+    posting.done(donation, ctx)
 
 
 @handler("donation.edit")

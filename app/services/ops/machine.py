@@ -4,6 +4,9 @@ posted --claim--> claimed --pickup--> picked_up --deliver--> delivered --receive
    |  <--unclaim--   |
    +--cancel--> cancelled (store/coordinator, before pickup)
    +--expire--> expired (window ended unclaimed)
+
+A donation posted for a rota slot (donation.post with slot_id) is born claimed:
+the same operation posts it and applies "claim" for the slot's volunteer.
 """
 
 TRANSITIONS = {
