@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Donation, Operation, TransportDocument
+from app.models.rota import Slot, SlotSignup
 from app.models.base import utcnow
 from app.services.impact.scope import scope_filters
 
@@ -94,7 +95,8 @@ def health(scope, now=None):
             "claimed_in_time_share": int(total["in_time"]) / due if due else None,
             "minutes_to_claim_median": median,
             "expired_lots": int(total["expired_lots"]), "expired_kg": float(total["expired_kg"]),
-            "no_shows": int(total["no_shows"]), "active_volunteers": active_volunteers(scope)}
+            "no_shows": int(total["no_shows"]), "active_volunteers": active_volunteers(scope),
+            **rota_health(scope.period.start, scope.period.end, scope.store_id)}
 
 
 def _median(counted):
@@ -128,3 +130,21 @@ def active_volunteers(scope):
     return int(db.session.scalar(query) or 0)
 
 
+
+
+def rota_health(start, end, store_id=None):
+    """The rota's figures for slots whose window started in [start, end).
+
+    - slots: slots held in the period (cancelled ones, e.g. by a schedule edit, left out);
+    - nothing_to_collect: slots the store closed with «niente oggi» (not a no-show);
+    - slot_no_shows: sign-ups the store or the charity recorded as no-shows.
+    """
+    where = [Slot.window_start >= start, Slot.window_start < end, Slot.status != "cancelled"]
+    if store_id is not None:
+        where.append(Slot.store_id == store_id)
+    row = db.session.execute(select(func.count(func.distinct(Slot.id)),
+                                    func.count(func.distinct(case((Slot.status == "nothing", Slot.id)))),
+                                    func.count(case((SlotSignup.status == "no_show", SlotSignup.id))))
+                             .select_from(Slot).outerjoin(SlotSignup, SlotSignup.slot_id == Slot.id)
+                             .where(*where)).one()
+    return {"slots": int(row[0]), "nothing_to_collect": int(row[1]), "slot_no_shows": int(row[2])}
