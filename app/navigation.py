@@ -7,6 +7,7 @@ from flask_login import current_user
 NAV = {
     "coordinator": [("coordination.home", _l("Coordinamento"), "grid"),
                     ("coordination.board", _l("Ritiri"), "truck"),
+                    ("coordination.rota", _l("Turni"), "grid"),
                     ("coordination.volunteers", _l("Volontari"), "users"),
                     ("coordination.organisations", _l("Organizzazioni"), "store"),
                     ("campaigns.index", _l("Campagne"), "megaphone"),
@@ -18,6 +19,7 @@ NAV = {
     "charity": [("charity.home", _l("Ente"), "home"),
                 ("impact.charity", _l("Impatto"), "chart")],
     "volunteer": [("volunteer.home", _l("Ritiri"), "truck"),
+                  ("volunteer.rota", _l("Turni"), "grid"),
                   ("pwa.outbox", _l("Da inviare"), "outbox"),
                   ("impact.volunteer", _l("Impatto"), "chart")],
 }

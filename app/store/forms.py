@@ -67,6 +67,7 @@ def from_request(form):
     """The form as posted (a werkzeug MultiDict)."""
     values = {name: (form.get(name) or "").strip() for name in FORM_FIELDS if name != "allergens"}
     values["allergens"] = form.getlist("allergens")
+    values["slot_id"] = (form.get("slot_id") or "").strip()  # a scheduled pickup's post (the rota)
     return DonationForm(values=values, op_id=(form.get("op_id") or "").strip())
 
 
@@ -92,6 +93,7 @@ def payload(form):
         "best_before_confirmed": rules.parse_bool(v["best_before_confirmed"]), "allergens": v["allergens"],
         "value_eur": v["value_eur"], "notes": v["notes"], "recipient_id": v["recipient_id"] or None,
         "window_start": start.isoformat() if start else None, "window_end": end.isoformat() if end else None,
+        "slot_id": v.get("slot_id") or None,
     }
 
 

@@ -14,7 +14,8 @@ from app.models.base import utcnow
 from app.services import ops
 from app.services.food.donations import ROME, local
 from app.services.food.timeline import timeline
-from app.store import forms
+from app.services.rota import queries as rota_queries
+from app.store import forms, rota_routes
 from app.store.access import my_store, own_donation  # noqa: F401  (routes.own_donation)
 from app.store.blueprint import bp
 
@@ -41,8 +42,9 @@ def home():
                 Donation.posted_at >= _today_start(), Donation.window_end >= _today_start()))
             .order_by(Donation.window_start, Donation.id)).all()
     kg_today = sum(d.kg_declared for d in donations if d.status not in ("cancelled", "expired"))
+    slots = rota_queries.today_for_store(store.id) if store is not None else []
     return render_page_or_fragment("store/home.html", "store/_today.html", org=store, donations=donations,
-                                   kg_today=kg_today, updated=utcnow())
+                                   kg_today=kg_today, updated=utcnow(), slots=slots, op_id=ops.new_op_id())
 
 
 @bp.route("/storico")
@@ -109,6 +111,9 @@ def new_donation():
     if store is None:
         return render_template("store/no_store.html"), 403
     if request.method == "GET":
+        slot_id = request.args.get("turno", type=int)
+        if slot_id:  # one tap from today's scheduled pickup: the form pre-filled from the schedule
+            return _form_page(rota_routes.prefilled_form(rota_routes.own_slot(slot_id), utcnow()), store)
         return _form_page(forms.blank(utcnow()), store)
     form = forms.from_request(request.form)
     result = _submit("donation.post", form)

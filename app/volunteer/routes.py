@@ -10,6 +10,7 @@ from app.models import Crate, Donation
 from app.models.base import utcnow
 from app.services.logistics import pickups
 from app.services.ops import rules
+from app.services.rota import queries as rota_queries
 from app.services.food.timeline import timeline
 from app.services.people.tokens import normalise_token
 from app.volunteer.blueprint import bp
@@ -57,8 +58,10 @@ def home():
     """The volunteer's start page: why they cannot claim (if so), then open pickups nearest first."""
     offers = pickups.open_pickups(current_user) if current_user.volunteer else []
     active, _done = pickups.my_pickups(current_user)
+    next_slots = rota_queries.my_next_slots(current_user) if current_user.volunteer else []  # one statement
     return render_template("volunteer/home.html", profile=current_user.volunteer, offers=offers,
-                           active_count=len(active), blocker=rules.volunteer_blocker(current_user))
+                           active_count=len(active), blocker=rules.volunteer_blocker(current_user),
+                           next_slots=next_slots)
 
 
 @bp.route("/miei")

@@ -1,0 +1,97 @@
+"""What the rota pages read: bounded lists of slots for volunteers, stores and coordinators."""
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Membership, User, VolunteerProfile
+from app.models.base import utcnow
+from app.models.rota import Absence, PickupSchedule, Slot, SlotSignup, StandingSignup
+from app.services.rota import fairness
+from app.services.rota.recurrence import ROME, local_day
+
+VOLUNTEER_DAYS = 14
+MAX_ROWS = 300
+
+
+def upcoming_slots(now=None, days=VOLUNTEER_DAYS):
+    """Open slots of active schedules from now to `days` ahead (sign-ups loaded with them)."""
+    now = now or utcnow()
+    return db.session.scalars(select(Slot).where(
+        Slot.status == "open", Slot.window_end > now, Slot.window_start <= now + timedelta(days=days))
+        .options(selectinload(Slot.signups)).order_by(Slot.window_start, Slot.id).limit(MAX_ROWS)).all()
+
+
+def my_next_slots(user, now=None, limit=3):
+    """The volunteer's next held slots, in one statement with store and schedule (the home page)."""
+    now = now or utcnow()
+    return db.session.scalars(select(Slot).join(SlotSignup, SlotSignup.slot_id == Slot.id).where(
+        SlotSignup.user_id == user.id, SlotSignup.status == "joined", Slot.status.in_(("open", "posted")),
+        Slot.window_end > now).order_by(Slot.window_start).limit(limit)).all()
+
+
+def my_standing(user):
+    """The volunteer's standing sign-ups still running."""
+    return db.session.scalars(select(StandingSignup).where(
+        StandingSignup.user_id == user.id, StandingSignup.ended_at.is_(None)).order_by(StandingSignup.id)).all()
+
+
+def my_absences(user, now=None):
+    """The volunteer's absences not yet over."""
+    today = local_day(now or utcnow())
+    return db.session.scalars(select(Absence).where(Absence.user_id == user.id, Absence.date_to >= today)
+                              .order_by(Absence.date_from)).all()
+
+
+def active_schedules(store_id=None):
+    """Active schedules (of one store, or all), by store."""
+    query = select(PickupSchedule).where(PickupSchedule.status == "active")
+    if store_id is not None:
+        query = query.where(PickupSchedule.store_id == store_id)
+    return db.session.scalars(query.order_by(PickupSchedule.store_id, PickupSchedule.id).limit(MAX_ROWS)).all()
+
+
+def proposals(store_id=None):
+    """Store proposals waiting for a coordinator."""
+    query = select(PickupSchedule).where(PickupSchedule.status == "proposed")
+    if store_id is not None:
+        query = query.where(PickupSchedule.store_id == store_id)
+    return db.session.scalars(query.order_by(PickupSchedule.created_at).limit(MAX_ROWS)).all()
+
+
+def today_for_store(store_id, now=None):
+    """The store's slots of today (Italian day), with who is coming."""
+    today = local_day(now or utcnow())
+    return db.session.scalars(select(Slot).where(Slot.store_id == store_id, Slot.day == today)
+                              .options(selectinload(Slot.signups)).order_by(Slot.window_start)).all()
+
+
+def week_start(day):
+    return day - timedelta(days=day.weekday())
+
+
+def week_view(monday):
+    """Every store's slots of the week starting `monday`: empty ones first, then by time."""
+    start = datetime.combine(monday, time(0, 0), ROME)
+    slots = db.session.scalars(select(Slot).where(
+        Slot.window_start >= start, Slot.window_start < start + timedelta(days=7), Slot.status != "cancelled")
+        .options(selectinload(Slot.signups)).order_by(Slot.window_start).limit(MAX_ROWS * 3)).all()
+    return sorted(slots, key=lambda s: (s.status != "open" or bool(s.joined), s.window_start))
+
+
+def trainees():
+    """Approved volunteers still in training (fewer than the trial pickups, not confirmed)."""
+    rules = fairness.settings()
+    if not rules.trial_pickups:
+        return []
+    people = db.session.scalars(select(User).join(VolunteerProfile, VolunteerProfile.user_id == User.id).where(
+        VolunteerProfile.status == "approved", User.deleted_at.is_(None)).order_by(User.name).limit(MAX_ROWS)).all()
+    return [(u, fairness.completed_pickups(u.id)) for u in people if not fairness.is_experienced(u.id, rules)]
+
+
+def store_of(user):
+    """The store the user acts for (None for others)."""
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id,
+                                                            Membership.role == "store"))
+    return membership.organisation if membership else None
