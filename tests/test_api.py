@@ -133,7 +133,8 @@ def test_api_documentation_covers_every_kind_and_refusal_code():
     root = pathlib.Path(__file__).resolve().parents[1]
     docs = (root / "docs" / "api.md").read_text()
     assert [kind for kind in HANDLERS if f"`{kind}`" not in docs] == []
-    sources = [root / "app" / "services" / "food" / "donations.py", *(root / "app" / "services" / "ops").glob("*.py")]
+    sources = [root / "app" / "services" / "food" / "donations.py", *(root / "app" / "services" / "ops").glob("*.py"),
+               *(root / "app" / "services" / "rota").glob("*.py")]
     patterns = (r'Refused\(\s*"([a-z_]+)"', r'_refusal\([^,]+,\s*"([a-z_]+)"',
                 r'problem\(\s*"[a-z_]+",\s*"([a-z_]+)"')
     codes = {code for path in sources for pattern in patterns for code in re.findall(pattern, path.read_text())}
