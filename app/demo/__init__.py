@@ -19,6 +19,16 @@ def _seed_history(rng):
 SEEDERS.append(_seed_history)
 
 
+def _seed_rota(rng):
+    """Schedules, slots and sign-ups of the rota (app/demo/rota.py)."""
+    from app.demo.rota import seed_rota
+
+    seed_rota(rng)
+
+
+SEEDERS.append(_seed_rota)
+
+
 def is_empty():
     return db.session.scalar(select(func.count()).select_from(User)) == 0
 

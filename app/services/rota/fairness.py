@@ -7,7 +7,7 @@ say, before the tap, why a slot cannot be joined.
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import Donation
@@ -69,8 +69,10 @@ def cap_blocker(user, slot, now, rules=None):
 
 def completed_pickups(user_id):
     """Pickups the volunteer has really made (the crates left the store with them)."""
+    # The holder is cleared at receipt; the claim stays on the donation.
     return db.session.scalar(select(func.count()).select_from(Donation).where(
-        Donation.holder_id == user_id, Donation.picked_up_at.is_not(None))) or 0
+        or_(Donation.holder_id == user_id, Donation.claimed_by_id == user_id),
+        Donation.picked_up_at.is_not(None))) or 0
 
 
 def is_experienced(user_id, rules=None):
