@@ -149,8 +149,11 @@ def organisation(org_id):
     staff = db.session.scalars(select(Membership).where(Membership.organisation_id == org.id)).all()
     invites = db.session.scalars(select(Invitation).where(Invitation.organisation_id == org.id)
                                  .order_by(Invitation.created_at.desc())).all()
+    from app.services.notify import mail
+
     return render_template("coordination/organisation.html", org=org, form=form, staff=staff,
                            invites=invites, invite_form=InvitationForm(),
+                           invite_mails=mail.latest_for_invitations([i.id for i in invites]),
                            hours=format_hours(org.receiving_hours)), \
         400 if request.method == "POST" else 200
 

@@ -122,6 +122,8 @@ def decide_volunteer(volunteer, coordinator, decision, note=""):
 # --- invitations ----------------------------------------------------------------
 
 INVITABLE = {"store": "store", "charity": "charity", "coordination": "coordinator"}
+# Callables (invitation, token) run before the invitation commits: the mail outbox sends it.
+INVITATION_HOOKS = []
 
 
 def create_invitation(organisation, created_by, email="", note=""):
@@ -133,6 +135,9 @@ def create_invitation(organisation, created_by, email="", note=""):
         created_by_id=created_by.id,
         expires_at=utcnow() + timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]))
     db.session.add(invitation)
+    db.session.flush()
+    for hook in INVITATION_HOOKS:
+        hook(invitation, token)
     db.session.commit()
     return invitation, token
 
