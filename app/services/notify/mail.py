@@ -258,6 +258,15 @@ def _record(delivery_id, code, error, bounced, now):
         return "retry"
 
 
+def _suppress(delivery_id):
+    """A claimed mail to an address that bounces: it is not sent."""
+    with write_transaction():
+        db.session.execute(update(MailDelivery).where(MailDelivery.id == delivery_id)
+                           .values(status="suppressed", last_error="address bouncing")
+                           .execution_options(synchronize_session=False))
+    return "suppressed"
+
+
 def _keep_locally(ids, now):
     """No MAIL_SERVER: the claimed mails stay in the local mailbox page, marked kept."""
     with write_transaction():
@@ -293,8 +302,11 @@ def send_pending(now=None, limit=None, max_batches=MAX_BATCHES_PER_TICK):
         try:
             for delivery_id in ids:
                 row = db.session.get(MailDelivery, delivery_id)
-                code, error, bounced = _send(row, connection)
-                outcome = _record(delivery_id, code, error, bounced, now)
+                if is_bouncing(row.to_address):  # bounced earlier in this very batch
+                    outcome = _suppress(delivery_id)
+                else:
+                    code, error, bounced = _send(row, connection)
+                    outcome = _record(delivery_id, code, error, bounced, now)
                 if outcome != "sent":
                     log.info("mail %s to %s: %s %s", delivery_id, row.to_address, outcome, error)
                 counts[outcome] = counts.get(outcome, 0) + 1
