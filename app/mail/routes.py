@@ -1,4 +1,6 @@
 """Views under /email: settings and verification, the local mailbox (not in production), bouncing addresses."""
+from functools import wraps
+
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -83,35 +85,41 @@ def confirm(token):
 
 # --- the local mailbox (development only) ------------------------------------------------
 
-def _mailbox_allowed():
-    """The mailbox shows every queued mail, links included: never in production."""
-    if current_app.config["ENV_NAME"] == "production":
-        abort(404)
+def development_only(view):
+    """The mailbox shows every queued mail, links included: in production it does not exist (404), for anyone."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_app.config["ENV_NAME"] == "production":
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 @bp.route("/posta")
+@development_only
 @role_required("coordinator")
 def mailbox():
     """Every mail the app has queued, newest first: what would have been sent (development)."""
-    _mailbox_allowed()
     rows, more = mail.mailbox(before_id=request.args.get("prima", type=int))
     return render_template("mail/mailbox.html", rows=rows, more=more, server=current_app.config.get("MAIL_SERVER"))
 
 
 @bp.route("/posta/<int:delivery_id>")
+@development_only
 @role_required("coordinator")
 def mailbox_item(delivery_id):
     """One mail: its headers, the plain-text part and the HTML part."""
-    _mailbox_allowed()
     row = mail.get(delivery_id) or abort(404)
     return render_template("mail/mailbox_item.html", row=row)
 
 
 @bp.route("/posta/<int:delivery_id>/html")
+@development_only
 @role_required("coordinator")
 def mailbox_html(delivery_id):
     """The HTML part alone, for the sandboxed frame of the mailbox page."""
-    _mailbox_allowed()
     row = mail.get(delivery_id) or abort(404)
     response = make_response(row.body_html)
     response.headers["Content-Security-Policy"] = MAIL_FRAME_CSP
