@@ -236,3 +236,21 @@ def test_an_invitation_with_a_bad_address_is_refused(client, as_role, make_org):
     store = make_org("store")
     answer = client.post(f"/coordinamento/organizzazioni/{store.id}/inviti", data={"email": "non-valida"})
     assert answer.status_code == 302 and db.session.scalar(select(Invitation.id)) is None
+
+
+# --- own data ------------------------------------------------------------------------------
+
+def test_mail_data_is_exported_and_erased_with_the_account(client, make_user):
+    from app.models import PasswordReset
+    from app.services.notify import password_reset
+
+    clerk = _verified(make_user("store", email="clerk@example.org"))
+    channels.set_channels(clerk, {"store_updates": "email"}, ["store_updates"])
+    password_reset.request_reset("clerk@example.org", "127.0.0.1")
+    exported = accounts.export_user_data(clerk)["mail"]
+    assert exported["address_verified"] and exported["channels"]["store_updates"] == "email"
+    assert [m["kind"] for m in exported["mails"]] == ["reset"]
+    accounts.delete_account(clerk)
+    assert _mails() == [] and mail.address_row("clerk@example.org") is None
+    assert db.session.scalar(select(PasswordReset.id)) is None
+    assert channels.of_user(clerk, ["store_updates"]) == {"store_updates": "push"}

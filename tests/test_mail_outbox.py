@@ -116,3 +116,11 @@ def test_production_without_mail_settings_starts_and_says_mail_is_off(app, caplo
     assert any("mail is off" in r.getMessage() for r in caplog.records)
     with production.app_context():
         db.engine.dispose()
+
+
+def test_in_production_without_a_server_mails_wait_in_the_outbox(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    _queue("someone@example.org")
+    assert mail.send_pending() is None
+    assert _statuses() == ["pending"]

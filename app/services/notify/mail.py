@@ -289,6 +289,8 @@ def _give_up_interrupted(now):
 def send_pending(now=None, limit=None, max_batches=MAX_BATCHES_PER_TICK):
     """Send every due mail (in batches, one SMTP session per batch); returns counts by outcome."""
     now = now or utcnow()
+    if not enabled() and current_app.config["ENV_NAME"] == "production":
+        return None  # mail is off: the outbox waits for a MAIL_SERVER (there is no local mailbox)
     limit = limit or current_app.config.get("MAIL_BATCH", 50)
     counts = {"interrupted": _give_up_interrupted(now)}
     for _batch in range(max_batches):

@@ -7,10 +7,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from sqlalchemy import delete, select
+
 from app.extensions import db
-from app.models import User
+from app.models import (MailAddress, MailDelivery, MailDigest, NotificationChannel, PasswordReset, ResetRequest,
+                        User)
 from app.services import ServiceError
-from app.services.notify import inbox, mail
+from app.services.notify import channels, inbox, mail
 from app.services.notify.inbox import site_path
 from app.services.people import accounts
 
@@ -107,6 +110,36 @@ def confirm(token):
     return user
 
 
+# --- own data: export and erasure ----------------------------------------------------------
+
+def export(user):
+    """The user's mail data, for the GDPR export (accounts.EXPORTERS)."""
+    digest = channels.digest_of(user)
+    return "mail", {
+        "address_verified": mail.is_verified(user),
+        "address_bouncing": bool(user.email) and mail.is_bouncing(user.email),
+        "channels": channels.of_user(user, [t.key for t in inbox.topics_for(user)]),
+        "digest_hour": digest.hour if digest else None,
+        "mails": [{"at": row.created_at.isoformat(), "kind": row.kind, "subject": row.subject,
+                   "status": row.status} for row in db.session.scalars(
+            select(MailDelivery).where(MailDelivery.user_id == user.id).order_by(MailDelivery.id))],
+    }
+
+
+def erase(user):
+    """Before an account is erased: its mails, its address record, its reset links and choices. No commit."""
+    db.session.execute(delete(MailDelivery).where(MailDelivery.user_id == user.id))
+    if user.email:
+        db.session.execute(delete(MailDelivery).where(MailDelivery.to_address == user.email))
+        db.session.execute(delete(MailAddress).where(MailAddress.address == user.email))
+    for model in (PasswordReset, ResetRequest, NotificationChannel, MailDigest):
+        db.session.execute(delete(model).where(model.user_id == user.id))
+
+
+if export not in accounts.EXPORTERS:
+    accounts.EXPORTERS.append(export)
+if erase not in accounts.ERASERS:
+    accounts.ERASERS.append(erase)
 if mail_notifications not in inbox.CHANNEL_HOOKS:
     inbox.CHANNEL_HOOKS.append(mail_notifications)
 if mail_invitation not in accounts.INVITATION_HOOKS:

@@ -195,6 +195,7 @@ def revoke_invitation(invitation):
 # --- own data: export and deletion ---------------------------------------------
 
 EXPORTERS = []  # later features append callables user -> (key, data) for their own records
+ERASERS = []  # callables user -> None that erase a feature's personal records before the account is erased
 
 
 def export_user_data(user):
@@ -227,6 +228,8 @@ def export_user_data(user):
 
 def delete_account(user):
     """Erase personal data, keep the row as a pseudonym for custody records. Commits."""
+    for eraser in ERASERS:
+        eraser(user)
     user.email = None
     user.name = "Utente eliminato " + user.pseudonym  # data, not UI text
     user.phone = ""
