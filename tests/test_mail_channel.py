@@ -180,6 +180,13 @@ def test_only_coordinators_get_the_digest_choice(client, as_role):
                                                                           "event_reminder": "app"}
 
 
+@pytest.mark.parametrize("role", ["coordinator", "store", "charity", "volunteer", None])
+def test_every_signed_in_user_has_the_email_settings(client, as_role, role):
+    as_role(role)
+    page = client.get("/email/")
+    assert page.status_code == 200 and "Come vuoi ricevere ogni notifica" in page.get_data(as_text=True)
+
+
 def test_the_settings_page_needs_a_sign_in(client):
     assert client.get("/email/").status_code == 302
     assert client.post("/email/verifica").status_code == 302

@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
-from app.extensions import db
+from app.extensions import db, write_transaction
 from app.models import PasswordReset, ResetRequest
 from app.models.auth import hash_token
 from app.models.base import utcnow
@@ -52,24 +52,25 @@ def request_reset(email, client, now=None):
     """
     now = now or utcnow()
     email = accounts.normalise_email(email)[:254]
-    user = accounts.find_user_by_email(email) if email else None
-    if user is not None and user.deleted_at is not None:
-        user = None
-    if is_limited(email, client, user, now):
-        raise ServiceError("rate_limited", limit_message())
-    db.session.add(ResetRequest(email=email, client=client[:64], user_id=user.id if user else None, at=now))
-    if user is not None:
-        token = secrets.token_urlsafe(32)
-        ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
-        db.session.add(PasswordReset(token_hash=hash_token(token), user_id=user.id, created_at=now,
-                                     expires_at=now + timedelta(minutes=ttl)))
-        mail.queue_for_user(
-            user, "reset", "reset", subject=_lazy_subject, now=now, minutes=ttl,
-            link=mail.absolute(site_path("auth.reset_password", token=token)),
-            reason=lambda: _("Hai ricevuto questa email perché qualcuno ha chiesto di reimpostare la "
-                             "password del tuo account Raccolto. Se non sei stato tu, ignorala: la "
-                             "password resta quella di prima."))
-    db.session.commit()
+    # The write lock first (SQLite): counting then inserting must not race another request.
+    with write_transaction():
+        user = accounts.find_user_by_email(email) if email else None
+        if user is not None and user.deleted_at is not None:
+            user = None
+        if is_limited(email, client, user, now):
+            raise ServiceError("rate_limited", limit_message())
+        db.session.add(ResetRequest(email=email, client=client[:64], user_id=user.id if user else None, at=now))
+        if user is not None:
+            token = secrets.token_urlsafe(32)
+            ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
+            db.session.add(PasswordReset(token_hash=hash_token(token), user_id=user.id, created_at=now,
+                                         expires_at=now + timedelta(minutes=ttl)))
+            mail.queue_for_user(
+                user, "reset", "reset", subject=_lazy_subject, now=now, minutes=ttl,
+                link=mail.absolute(site_path("auth.reset_password", token=token)),
+                reason=lambda: _("Hai ricevuto questa email perché qualcuno ha chiesto di reimpostare la "
+                                 "password del tuo account Raccolto. Se non sei stato tu, ignorala: la "
+                                 "password resta quella di prima."))
     return user
 
 
@@ -96,25 +97,24 @@ def find_reset(token, now=None):
 def reset_password(token, new_password, now=None):
     """Use the link once: set the password, sign out every session, verify the address. Commits; returns the user."""
     now = now or utcnow()
-    reset = find_reset(token, now)
-    # Single use even when the link is opened twice at once: only one UPDATE finds used_at empty.
-    claimed = db.session.execute(update(PasswordReset).where(
-        PasswordReset.id == reset.id, PasswordReset.used_at.is_(None)).values(used_at=now)
-        .execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        raise ServiceError("used", _("Questo link è già stato usato."))
-    user = reset.user
-    user.password_hash = accounts.hash_password(new_password)
-    # A new session token logs out every other session and remember-me cookie of this account.
-    user.session_token = secrets.token_hex(16)
-    # Other links still open for this account die with this one.
-    db.session.execute(update(PasswordReset).where(
-        PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now)
-        .execution_options(synchronize_session=False))
-    # Opening a link sent to the address proves it is read by the account's owner.
-    mail.mark_verified(user.email, now)
-    db.session.commit()
+    with write_transaction():  # the write lock before reading (SQLite): two tabs at once wait, not fail
+        reset = find_reset(token, now)
+        # Single use even when the link is submitted twice at once: only one UPDATE finds used_at empty.
+        claimed = db.session.execute(update(PasswordReset).where(
+            PasswordReset.id == reset.id, PasswordReset.used_at.is_(None)).values(used_at=now)
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            raise ServiceError("used", _("Questo link è già stato usato."))
+        user = reset.user
+        user.password_hash = accounts.hash_password(new_password)
+        # A new session token logs out every other session and remember-me cookie of this account.
+        user.session_token = secrets.token_hex(16)
+        # Other links still open for this account die with this one.
+        db.session.execute(update(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now)
+            .execution_options(synchronize_session=False))
+        # Opening a link sent to the address proves it is read by the account's owner.
+        mail.mark_verified(user.email, now)
     return user
 
 
