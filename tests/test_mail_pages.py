@@ -153,3 +153,24 @@ def test_the_digest_is_in_the_coordinators_language(make_user):
     db.session.commit()
     row = digest.queue_digest(coordinator, _at_rome(7).date(), _at_rome(7))
     assert row.subject.startswith("Raccolto: the digest of") and "Yesterday" in row.body_text
+
+
+def test_the_demo_logins_have_confirmed_addresses_and_the_coordinator_a_digest(make_user):
+    from app.demo.mail import seed_mail
+
+    coordinator = make_user("coordinator", email="coordinatore@demo.raccolto.it")
+    volunteer = make_user("volunteer", email="volontario@demo.raccolto.it")
+    seed_mail(None)
+    db.session.commit()
+    assert mail.is_verified(coordinator) and mail.is_verified(volunteer)
+    assert channels.digest_of(coordinator).hour == 7 and channels.digest_of(volunteer) is None
+
+
+def test_a_new_volunteer_gets_the_confirmation_link(client):
+    answer = client.post("/registrati", data={
+        "name": "Nuova Volontaria", "email": "nuova@example.org", "phone": "333 1234567",
+        "municipality": "Bologna", "vehicle": "car", "password": "password-lunga-1",
+        "confirm": "password-lunga-1", "consent": "y"})
+    assert answer.status_code == 302
+    [row] = db.session.scalars(select(MailDelivery)).all()
+    assert row.kind == "verify" and row.to_address == "nuova@example.org" and "/email/conferma/" in row.body_text

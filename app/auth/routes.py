@@ -93,6 +93,9 @@ def signup():
             form.email.errors.append(error.message)
             status = 400
         else:
+            from app.services.notify import mail_channel
+
+            mail_channel.send_verification(user)  # notifications by email wait for the address to be confirmed
             login_user(user)
             flash(_("Grazie! La tua iscrizione è in attesa di approvazione da parte del "
                     "coordinatore. Ti avviseremo appena potrai prenotare i ritiri."), "success")

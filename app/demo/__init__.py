@@ -19,6 +19,16 @@ def _seed_history(rng):
 SEEDERS.append(_seed_history)
 
 
+def _seed_mail(rng):
+    """Confirmed addresses and the coordinator's digest (app/demo/mail.py)."""
+    from app.demo.mail import seed_mail
+
+    seed_mail(rng)
+
+
+SEEDERS.append(_seed_mail)
+
+
 def is_empty():
     return db.session.scalar(select(func.count()).select_from(User)) == 0
 
