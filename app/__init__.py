@@ -33,6 +33,7 @@ def create_app(overrides=None):
         os.path.dirname(app.root_path), "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
+    extensions.mail.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -56,10 +57,11 @@ def create_app(overrides=None):
     from app.documents import bp as documents_bp
     from app.opendata import bp as opendata_bp
     from app.rota import bp as rota_feed_bp
+    from app.mail import bp as mail_bp
 
     app.register_blueprint(pwa_bp)
     for blueprint in (auth_bp, account_bp, coordination_bp, store_bp, volunteer_bp,
                       charity_bp, public_bp, campaigns_bp, api_bp, crates_bp, notifications_bp,
-                      impact_bp, documents_bp, opendata_bp, rota_feed_bp):
+                      impact_bp, documents_bp, opendata_bp, rota_feed_bp, mail_bp):
         app.register_blueprint(blueprint)
     return app

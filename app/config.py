@@ -113,6 +113,25 @@ class Config:
     ROTA_TRIAL_PICKUPS = _int("ROTA_TRIAL_PICKUPS", 3)
     # The private calendar feed lists slots from this many days back (never all the past).
     ROTA_FEED_PAST_DAYS = _int("ROTA_FEED_PAST_DAYS", 14)
+    # Mail (issue 13), with Flask-Mailman's names. No MAIL_SERVER: mail is kept in the local
+    # mailbox page (development only); in production the app logs that mail is off.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Raccolto <noreply@raccolto.localhost>")
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO") or None
+    MAIL_TIMEOUT = _float("MAIL_TIMEOUT", 15)
+    MAIL_RETRY_MINUTES = os.environ.get("MAIL_RETRY_MINUTES", "1,5,30,120")  # then give up
+    MAIL_BATCH = _int("MAIL_BATCH", 50)
+    PASSWORD_RESET_TTL_MINUTES = _int("PASSWORD_RESET_TTL_MINUTES", 60)
+    RESET_MAX_PER_EMAIL = _int("RESET_MAX_PER_EMAIL", 5)  # reset requests per address and per account
+    RESET_MAX_PER_CLIENT = _int("RESET_MAX_PER_CLIENT", 20)  # reset requests per client address
+    RESET_WINDOW_MINUTES = _int("RESET_WINDOW_MINUTES", 60)
+    EMAIL_VERIFY_TTL_HOURS = _int("EMAIL_VERIFY_TTL_HOURS", 72)
 
 
 class TestConfig(Config):

@@ -1,6 +1,7 @@
 """Flask extensions as module globals, bound to the app with init_app."""
 from flask_babel import Babel
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -23,6 +24,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
+mail = Mail()
 
 
 @event.listens_for(Engine, "connect")

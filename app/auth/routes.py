@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.permissions import home_endpoint
 from app.services import ServiceError
+from app.services.notify import mail_channel
 from app.services.people import accounts, ratelimit
 
 
@@ -93,6 +94,7 @@ def signup():
             form.email.errors.append(error.message)
             status = 400
         else:
+            mail_channel.send_verification(user)  # notifications by email wait for the address to be confirmed
             login_user(user)
             flash(_("Grazie! La tua iscrizione è in attesa di approvazione da parte del "
                     "coordinatore. Ti avviseremo appena potrai prenotare i ritiri."), "success")

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FloatField, IntegerField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.domain import CATEGORIES
@@ -74,7 +74,11 @@ class CharityForm(OrganisationForm):
 
 
 class InvitationForm(FlaskForm):
-    email = StringField(_l("Email della persona (facoltativa)"), validators=[Optional(), Length(max=254)])
+    email = StringField(_l("Email della persona (facoltativa)"), validators=[
+        Optional(), Length(max=254),
+        Email(_l("Questa email non sembra valida: controlla che ci sia la @ e il dominio."),
+              check_deliverability=False)],
+        description=_l("Se la scrivi, l'invito le arriva anche per email."))
     note = StringField(_l("Nota (es. nome e mansione)"), validators=[Length(max=200)])
 
 

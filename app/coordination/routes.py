@@ -14,6 +14,7 @@ from app.htmx import render_page_or_fragment, wants_fragment
 from app.urls import public_url
 from app.models import Invitation, Membership, Organisation, User, VolunteerProfile, VolunteerRegisterEntry
 from app.services import ServiceError
+from app.services.notify import mail
 from app.services.people import accounts
 from app.services.people.orgs import format_hours
 from app.services.people.qr import qr_svg
@@ -151,6 +152,7 @@ def organisation(org_id):
                                  .order_by(Invitation.created_at.desc())).all()
     return render_template("coordination/organisation.html", org=org, form=form, staff=staff,
                            invites=invites, invite_form=InvitationForm(),
+                           invite_mails=mail.latest_for_invitations([i.id for i in invites]),
                            hours=format_hours(org.receiving_hours)), \
         400 if request.method == "POST" else 200
 

@@ -27,6 +27,14 @@ def _seed_rota(rng):
 
 
 SEEDERS.append(_seed_rota)
+def _seed_mail(rng):
+    """Confirmed addresses and the coordinator's digest (app/demo/mail.py)."""
+    from app.demo.mail import seed_mail
+
+    seed_mail(rng)
+
+
+SEEDERS.append(_seed_mail)
 
 
 def is_empty():

@@ -10,3 +10,5 @@ from app.models.document import DocumentCounter, TransportDocument  # noqa: F401
 from app.models.push import DonationAlert, Notification, NotificationSetting, PushDelivery, PushSubscription  # noqa: F401,E501
 from app.models.rota import (Absence, CalendarToken, PickupSchedule, RotaSettings, Slot, SlotSignup,  # noqa: F401
                              StandingSignup, TraineeConfirmation)
+from app.models.mail import (MailAddress, MailDelivery, MailDigest, NotificationChannel,  # noqa: F401
+                             PasswordReset, ResetRequest)

@@ -11,3 +11,4 @@ from app.services.impact import documents  # noqa: F401  (issues the DDT inside 
 from app.services.notify import push, triggers  # noqa: F401  (the notification subscriber; push and alert jobs)
 from app.services import rota  # noqa: F401  (the rota's kinds and its slot generation job)
 from app.services.notify import rota as rota_notify  # noqa: F401  (the rota's notifications and reminders)
+from app.services.notify import digest, mail, mail_channel, password_reset  # noqa: F401,E501  (mail outbox, channel hooks, digest and reset jobs)

@@ -15,6 +15,7 @@ from werkzeug.routing import BuildError
 from app.extensions import db
 from app.models import Notification, NotificationSetting, PushDelivery, PushSubscription, User
 from app.models.base import utcnow
+from app.services.notify import channels
 
 Topic = namedtuple("Topic", "key label hint roles")
 
@@ -42,6 +43,9 @@ TOPICS = (
 TOPIC_KEYS = {t.key for t in TOPICS}
 ALWAYS_ON = ("problems", "test")
 INBOX_PAGE = 30
+# Callables (rows, users, {user_id: channel}, {user_id: [subscriptions]}) run by notify() in the
+# same transaction: other channels (mail) add their outbox rows here.
+CHANNEL_HOOKS = []
 
 
 def site_path(endpoint, **values):
@@ -127,6 +131,7 @@ def notify(users, kind, topic, texts, url="", donation_id=None, dedupe_key=None,
     for sub in db.session.scalars(select(PushSubscription).where(
             PushSubscription.user_id.in_([u.id for u in wanted]))):
         devices.setdefault(sub.user_id, []).append(sub)
+    chosen = channels.for_topic([u.id for u in wanted], topic)
     rows = []
     for user in wanted:
         with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
@@ -137,9 +142,11 @@ def notify(users, kind, topic, texts, url="", donation_id=None, dedupe_key=None,
                            expires_at=expires_at)
         # One delivery per device: a dead phone (410) never holds up the others.
         row.deliveries = [PushDelivery(subscription_id=sub.id, next_attempt_at=now, created_at=now)
-                          for sub in devices.get(user.id, [])]
+                          for sub in devices.get(user.id, []) if chosen[user.id] in ("push", "both")]
         db.session.add(row)
         rows.append(row)
+    for hook in CHANNEL_HOOKS:
+        hook(rows, wanted, chosen, devices)
     return rows
 
 

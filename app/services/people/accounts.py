@@ -122,6 +122,8 @@ def decide_volunteer(volunteer, coordinator, decision, note=""):
 # --- invitations ----------------------------------------------------------------
 
 INVITABLE = {"store": "store", "charity": "charity", "coordination": "coordinator"}
+# Callables (invitation, token) run before the invitation commits: the mail outbox sends it.
+INVITATION_HOOKS = []
 
 
 def create_invitation(organisation, created_by, email="", note=""):
@@ -133,6 +135,9 @@ def create_invitation(organisation, created_by, email="", note=""):
         created_by_id=created_by.id,
         expires_at=utcnow() + timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]))
     db.session.add(invitation)
+    db.session.flush()
+    for hook in INVITATION_HOOKS:
+        hook(invitation, token)
     db.session.commit()
     return invitation, token
 
@@ -190,6 +195,7 @@ def revoke_invitation(invitation):
 # --- own data: export and deletion ---------------------------------------------
 
 EXPORTERS = []  # later features append callables user -> (key, data) for their own records
+ERASERS = []  # callables user -> None that erase a feature's personal records before the account is erased
 
 
 def export_user_data(user):
@@ -222,6 +228,8 @@ def export_user_data(user):
 
 def delete_account(user):
     """Erase personal data, keep the row as a pseudonym for custody records. Commits."""
+    for eraser in ERASERS:
+        eraser(user)
     user.email = None
     user.name = "Utente eliminato " + user.pseudonym  # data, not UI text
     user.phone = ""
