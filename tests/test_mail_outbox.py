@@ -124,3 +124,15 @@ def test_in_production_without_a_server_mails_wait_in_the_outbox(app, monkeypatc
     _queue("someone@example.org")
     assert mail.send_pending() is None
     assert _statuses() == ["pending"]
+
+
+def test_contradictory_tls_settings_send_nothing_and_lose_nothing(app, smtp_server, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", True)
+    monkeypatch.setitem(app.config, "MAIL_USE_SSL", True)
+    _queue("someone@example.org")
+    assert mail.send_pending() is None
+    row = db.session.scalars(select(MailDelivery)).one()
+    assert row.status == "pending" and row.attempts == 0 and "mutually exclusive" in row.last_error
+    monkeypatch.setitem(app.config, "MAIL_USE_SSL", False)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    assert mail.send_pending() == {"sent": 1}

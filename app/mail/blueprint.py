@@ -14,6 +14,8 @@ log = logging.getLogger("raccolto.mail")
 def _say_how_mail_goes(state):
     """Log at start whether mail is sent, kept in the local mailbox, or off (production without a server)."""
     config = state.app.config
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        log.error("MAIL_USE_TLS and MAIL_USE_SSL are both set: choose one (STARTTLS on 587, or SSL on 465)")
     if config.get("MAIL_SERVER"):
         log.info("mail: sent through %s:%s", config["MAIL_SERVER"], config["MAIL_PORT"])
     elif config.get("ENV_NAME") == "production":

@@ -267,6 +267,14 @@ def _suppress(delivery_id):
     return "suppressed"
 
 
+def _release(ids, error):
+    """Put claimed mails back in the queue, untouched, when the settings make sending impossible."""
+    with write_transaction():
+        db.session.execute(update(MailDelivery).where(MailDelivery.id.in_(ids))
+                           .values(status="pending", attempts=MailDelivery.attempts - 1, last_error=error)
+                           .execution_options(synchronize_session=False))
+
+
 def _keep_locally(ids, now):
     """No MAIL_SERVER: the claimed mails stay in the local mailbox page, marked kept."""
     with write_transaction():
@@ -300,7 +308,12 @@ def send_pending(now=None, limit=None, max_batches=MAX_BATCHES_PER_TICK):
         if not enabled():
             counts["kept"] = counts.get("kept", 0) + _keep_locally(ids, now)
             continue
-        connection = _connection()
+        try:
+            connection = _connection()
+        except ValueError as error:  # MAIL_USE_TLS and MAIL_USE_SSL both set: nothing can be sent
+            _release(ids, str(error)[:300])
+            log.error("mail not sent: %s", error)
+            break
         try:
             for delivery_id in ids:
                 row = db.session.get(MailDelivery, delivery_id)
