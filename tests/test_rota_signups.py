@@ -239,6 +239,16 @@ def test_the_volunteer_records_the_pickup_on_the_stores_behalf_once_the_window_o
     assert donation.status == "claimed" and donation.claimed_by_id == volunteer.id
     entry = db.session.scalar(db.select(Operation).where(Operation.op_id == result["op_id"]))
     assert entry.user_id == volunteer.id and entry.donation_id == donation.id
+    # The DDT names the store as donor, the volunteer as carrier and as the one who entered it.
+    for crate in result["crates"]:
+        assert send(volunteer, "crate.scan", now=opened, token=crate["token"], stage="pickup")["status"] == "applied"
+    assert send(volunteer, "donation.pickup", now=opened, donation_id=donation.id)["status"] == "applied"
+    from app.models import TransportDocument
+
+    ddt = db.session.scalar(db.select(TransportDocument).where(TransportDocument.donation_id == donation.id))
+    assert ddt.store_id == rota.store.id and ddt.snapshot["donor"]["name"] == rota.store.name
+    assert ddt.snapshot["carrier"]["name"] == volunteer.name
+    assert ddt.snapshot["entered_by"]["name"] == volunteer.name
     # Another store's id is refused, as for any post.
     assert send(volunteer, "donation.post", now=opened, store_id=999, **_post_fields(slot))["code"] in (
         "not_allowed", "slot_closed")
