@@ -151,3 +151,17 @@ def test_the_feed_keeps_to_a_window(app, rota):
     send(volunteer, "slot.join", slot_id=slot.id)
     assert calendar.feed_slots(volunteer, now=utcnow() + timedelta(days=30)) == []
     assert [s.id for s in calendar.feed_slots(volunteer)] == [slot.id]
+
+
+@pytest.mark.parametrize("path, role", [("/volontario/turni", "volunteer"), ("/coordinamento/turni", "coordinator"),
+                                        ("/negozio/turni", "store"), ("/negozio/", "store")])
+def test_rota_pages_in_english(client, rota, login_as, path, role):
+    user = {"volunteer": rota.volunteer, "coordinator": lambda: rota.coordinator, "store": lambda: rota.clerk}[role]()
+    user.locale = "en"
+    db.session.commit()
+    _schedule, slot = soon_schedule(rota, utcnow(), hours_ahead=1)
+    login_as(user)
+    page = client.get(path).get_data(as_text=True)
+    english = {"/volontario/turni": "Next two weeks", "/coordinamento/turni": "This week's slots",
+               "/negozio/turni": "Pickup schedules", "/negozio/": "Today's scheduled pickups"}[path]
+    assert english in page.replace("&#39;", "'")
