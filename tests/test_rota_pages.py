@@ -7,7 +7,7 @@ from icalendar import Calendar
 from app.extensions import db
 from app.models import Donation
 from app.models.base import utcnow
-from app.models.rota import PickupSchedule, Slot
+from app.models.rota import PickupSchedule, Slot, SlotSignup
 from tests.rota_helpers import joined, rota, send, slots_of, soon_schedule  # noqa: F401
 
 
@@ -17,6 +17,7 @@ from tests.rota_helpers import joined, rota, send, slots_of, soon_schedule  # no
     ("/coordinamento/turni/nuovo", ("coordinator",)),
     ("/negozio/turni", ("store",)),  # a coordinator has no store of their own: the store pages say so
     ("/negozio/turni/proposta", ("store",)),
+    ("/ente/turni", ("charity",)),  # the charity's own scheduled pickups (a coordinator has no charity)
 ])
 @pytest.mark.parametrize("role", ["volunteer", "coordinator", "store", "charity"])
 def test_rota_pages_per_role(client, rota, login_as, path, allowed, role):
@@ -151,3 +152,53 @@ def test_the_feed_keeps_to_a_window(app, rota):
     send(volunteer, "slot.join", slot_id=slot.id)
     assert calendar.feed_slots(volunteer, now=utcnow() + timedelta(days=30)) == []
     assert [s.id for s in calendar.feed_slots(volunteer)] == [slot.id]
+
+
+@pytest.mark.parametrize("path, role", [("/volontario/turni", "volunteer"), ("/coordinamento/turni", "coordinator"),
+                                        ("/negozio/turni", "store"), ("/negozio/", "store")])
+def test_rota_pages_in_english(client, rota, login_as, path, role):
+    user = {"volunteer": rota.volunteer, "coordinator": lambda: rota.coordinator, "store": lambda: rota.clerk}[role]()
+    user.locale = "en"
+    db.session.commit()
+    _schedule, slot = soon_schedule(rota, utcnow(), hours_ahead=1)
+    login_as(user)
+    page = client.get(path).get_data(as_text=True)
+    english = {"/volontario/turni": "Next two weeks", "/coordinamento/turni": "This week's slots",
+               "/negozio/turni": "Pickup schedules", "/negozio/": "Today's scheduled pickups"}[path]
+    assert english in page.replace("&#39;", "'")
+
+
+def test_the_charity_records_a_no_show_from_its_page(client, rota, login_as):
+    now = utcnow()
+    _schedule, slot = soon_schedule(rota, now, hours_ahead=3, recipient_id=rota.charity.id)
+    volunteer = rota.volunteer(name="Marco Neri")
+    send(volunteer, "slot.join", slot_id=slot.id)
+    db.session.execute(db.update(Slot).where(Slot.id == slot.id).values(
+        window_start=now - timedelta(hours=1), window_end=now + timedelta(minutes=30)))
+    db.session.commit()
+    login_as(rota.charity_staff)
+    page = client.get("/ente/turni").get_data(as_text=True)
+    assert "Marco Neri non si è presentato" in page
+    response = client.post(f"/ente/turni/{slot.id}/non-presentato", data={"user_id": volunteer.id})
+    assert response.status_code == 302
+    assert joined(slot.id) == []
+    late = rota.volunteer()
+    db.session.add(SlotSignup(slot_id=slot.id, user_id=late.id, status="joined"))
+    db.session.commit()
+    login_as(rota.make_user("charity"))  # another charity: the engine refuses
+    assert client.post(f"/ente/turni/{slot.id}/non-presentato", data={"user_id": late.id}).status_code == 302
+    assert late.id in joined(slot.id)
+    assert db.session.scalar(db.select(db.func.count()).select_from(SlotSignup).where(
+        SlotSignup.status == "no_show")) == 1
+
+
+def test_the_gdpr_export_has_the_rota(rota):
+    from app.services.people.accounts import export_user_data
+
+    _schedule, slot = soon_schedule(rota, utcnow(), hours_ahead=30)
+    volunteer = rota.volunteer()
+    send(volunteer, "slot.join", slot_id=slot.id)
+    send(volunteer, "slot.absence", date_from=(slot.day + timedelta(days=5)).isoformat(),
+         date_to=(slot.day + timedelta(days=6)).isoformat())
+    data = export_user_data(volunteer)["rota"]
+    assert data["signups"][0]["store"] == rota.store.name and len(data["absences"]) == 1

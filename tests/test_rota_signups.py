@@ -239,7 +239,40 @@ def test_the_volunteer_records_the_pickup_on_the_stores_behalf_once_the_window_o
     assert donation.status == "claimed" and donation.claimed_by_id == volunteer.id
     entry = db.session.scalar(db.select(Operation).where(Operation.op_id == result["op_id"]))
     assert entry.user_id == volunteer.id and entry.donation_id == donation.id
+    # The DDT names the store as donor, the volunteer as carrier and as the one who entered it.
+    for crate in result["crates"]:
+        assert send(volunteer, "crate.scan", now=opened, token=crate["token"], stage="pickup")["status"] == "applied"
+    assert send(volunteer, "donation.pickup", now=opened, donation_id=donation.id)["status"] == "applied"
+    from app.models import TransportDocument
+
+    ddt = db.session.scalar(db.select(TransportDocument).where(TransportDocument.donation_id == donation.id))
+    assert ddt.store_id == rota.store.id and ddt.snapshot["donor"]["name"] == rota.store.name
+    assert ddt.snapshot["carrier"]["name"] == volunteer.name
+    assert ddt.snapshot["entered_by"]["name"] == volunteer.name
     # Another store's id is refused, as for any post.
     assert send(volunteer, "donation.post", now=opened, store_id=999, **_post_fields(slot))["code"] in (
         "not_allowed", "slot_closed")
     assert db.session.scalar(db.select(db.func.count()).select_from(Donation)) == 1
+
+
+def test_reminders_go_the_evening_before_and_two_hours_before_once_each(rota):
+    from datetime import datetime, time
+
+    from app.services.notify.rota import send_reminders
+    from app.services.rota.recurrence import ROME
+
+    now = utcnow()
+    _schedule, slot = soon_schedule(rota, now, hours_ahead=30)
+    volunteer = rota.volunteer()
+    send(volunteer, "slot.join", slot_id=slot.id)
+    day_before = slot.day - timedelta(days=1)
+    afternoon = datetime.combine(day_before, time(15, 0), ROME)
+    assert send_reminders(afternoon) == 0  # before 18:00 the day before: nothing yet
+    evening = datetime.combine(day_before, time(19, 0), ROME)
+    assert send_reminders(evening) == 1
+    assert send_reminders(evening + timedelta(minutes=10)) == 0  # once
+    soon = slot.window_start - timedelta(hours=1, minutes=50)
+    assert send_reminders(soon) == 1
+    assert send_reminders(soon + timedelta(minutes=10)) == 0
+    titles = sorted(n.title for n in _notes(volunteer, "slot_reminder"))
+    assert titles == ["Domani il tuo turno di ritiro", "Tra poco il tuo turno di ritiro"]

@@ -44,7 +44,7 @@ def home():
     kg_today = sum(d.kg_declared for d in donations if d.status not in ("cancelled", "expired"))
     slots = rota_queries.today_for_store(store.id) if store is not None else []
     return render_page_or_fragment("store/home.html", "store/_today.html", org=store, donations=donations,
-                                   kg_today=kg_today, updated=utcnow(), slots=slots, op_id=ops.new_op_id())
+                                   kg_today=kg_today, updated=utcnow(), slots=slots)
 
 
 @bp.route("/storico")

@@ -92,6 +92,17 @@ def _carrier(donation, user):
     return None
 
 
+def _entered_by(donation):
+    """Who entered the donation when it was not the donor's staff (a volunteer on the store's behalf)."""
+    poster = db.session.get(User, donation.posted_by_id) if donation.posted_by_id else None
+    if poster is None:
+        return None
+    org = poster.org_for("store")
+    if org is not None and org.id == donation.store_id:
+        return None
+    return {"name": poster.name, "ref": poster.pseudonym}
+
+
 def issue(donation, user, occurred_at):
     """Create the DDT of `donation` now (numbered, with a snapshot of parties and goods)."""
     issued_at = donation.picked_up_at or occurred_at
@@ -120,6 +131,7 @@ def issue(donation, user, occurred_at):
         "destination": ", ".join(p for p in (recipient.address, recipient.municipality) if p) if recipient else "",
         "value_eur": value, "value_estimated": bool(donation.value_estimated),
         "crates_total": donation.crates_count,
+        "entered_by": _entered_by(donation),
     }
     document = TransportDocument(donation_id=donation.id, store_id=donation.store_id,
                                  recipient_id=donation.recipient_id, carrier_id=carrier.id if carrier else None,

@@ -117,6 +117,8 @@ def ddt_pdf(document, signed=None):
                 (_("Cedente (donatore)"), _party_lines(snap.get("donor"), _("P. IVA"))),
                 (_("Destinatario"), _party_lines(snap.get("recipient"), _("C.F./P. IVA"))),
                 (_("Vettore (volontario)"), (snap.get("carrier") or {}).get("name", "")),
+                *([(_("Dati inseriti per conto del donatore da"), snap["entered_by"]["name"])]
+                  if snap.get("entered_by") else []),
                 (_("Inizio trasporto"), f"{when(document.issued_at)} · {start.get('place', '')}"),
                 (_("Destinazione"), snap.get("destination", ""))])
     doc.heading(_("Beni trasportati"))

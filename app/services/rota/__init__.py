@@ -9,6 +9,10 @@ notify (which tells people about the rota's events).
 """
 # Handler modules: importing them registers their kinds.
 from app.services.rota import schedules, slots, posting  # noqa: F401,E402
+from app.services.rota import queries as _queries  # noqa: E402
+from app.services.people import accounts as _accounts  # noqa: E402
+
+_accounts.EXPORTERS.append(_queries.export)  # the rota's rows in the user's GDPR export
 
 # The areas this one may import (tests/test_layout.py checks it).
 MAY_IMPORT = ("people", "food", "ops", "logistics")

@@ -95,3 +95,28 @@ def store_of(user):
     membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id,
                                                             Membership.role == "store"))
     return membership.organisation if membership else None
+
+
+def recent_for_charity(charity_id, now=None, days=2):
+    """Slots of the schedules bringing food to this charity, from `days` ago to tomorrow."""
+    now = now or utcnow()
+    return db.session.scalars(select(Slot).join(PickupSchedule, PickupSchedule.id == Slot.schedule_id).where(
+        PickupSchedule.recipient_id == charity_id, Slot.status != "cancelled",
+        Slot.window_start >= now - timedelta(days=days), Slot.window_start <= now + timedelta(days=1))
+        .options(selectinload(Slot.signups)).order_by(Slot.window_start.desc()).limit(MAX_ROWS)).all()
+
+
+def export(user):
+    """The user's rota data, for the GDPR export (accounts.EXPORTERS)."""
+    signups = db.session.execute(select(Slot, SlotSignup).join(SlotSignup, SlotSignup.slot_id == Slot.id)
+                                 .where(SlotSignup.user_id == user.id).order_by(Slot.window_start)).all()
+    return "rota", {
+        "signups": [{"store": slot.store.name, "start": slot.window_start.isoformat(), "status": signup.status,
+                     "standing": signup.standing_id is not None, "reason": signup.reason}
+                    for slot, signup in signups],
+        "standing": [{"store": s.schedule.store.name, "weekday": s.weekday, "since": s.created_at.isoformat(),
+                      "ended": s.ended_at.isoformat() if s.ended_at else None}
+                     for s in db.session.scalars(select(StandingSignup).where(StandingSignup.user_id == user.id))],
+        "absences": [{"from": a.date_from.isoformat(), "to": a.date_to.isoformat(), "note": a.note}
+                     for a in db.session.scalars(select(Absence).where(Absence.user_id == user.id))],
+    }
