@@ -66,7 +66,10 @@ def parse_number(value):
     if value is None:
         return None
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float (10**400)
+            raise ValueError("too large") from None
     else:
         text = str(value).strip().replace(" ", "")
         if not text:

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Crate, User
 from app.services.ops import rules
 from app.services.ops.core import Refused, handler, wrong_state_message
+from app.services.ops.schemas import Number, OpFields, Text
 from app.services.ops.pickups import MAX_NOTE, PROBLEM_KINDS, TAKEN, problem_label, refuse_if_too_warm
 from app.services.people.tokens import normalise_token
 
@@ -34,7 +35,19 @@ def _crate(ctx):
     return crate, donation
 
 
-@handler("crate.scan", fact=True)
+class ScanFields(OpFields):
+    token: Text = None
+    stage: Text = None
+    temperature_c: Number = None
+
+
+class ProblemFields(OpFields):
+    token: Text = None
+    problem: Text = None
+    note: Text = None
+
+
+@handler("crate.scan", fact=True, schema=ScanFields)
 def scan(ctx):
     """Record a crate scanned at the store (stage pickup) or at the charity (stage receipt)."""
     stage = ctx.payload.get("stage")
@@ -111,7 +124,7 @@ def _receipt_scan(ctx, donation, crate):
     return {"already": already, "received": crate.status in ("received", "problem")}
 
 
-@handler("crate.problem", fact=True)
+@handler("crate.problem", fact=True, schema=ProblemFields)
 def problem(ctx):
     """The charity reports a problem with one crate (spoiled, damaged, missing, too warm)."""
     ctx.require_role("charity", "coordinator")
