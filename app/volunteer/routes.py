@@ -55,7 +55,7 @@ def _scanning(donation):
 @bp.route("/")
 def home():
     """The volunteer's start page: why they cannot claim (if so), then open pickups nearest first."""
-    offers = pickups.open_pickups(current_user) if current_user.volunteer else []
+    offers = pickups.open_pickups(current_user) if current_user.is_approved_volunteer else []
     active, _done = pickups.my_pickups(current_user)
     return render_template("volunteer/home.html", profile=current_user.volunteer, offers=offers,
                            active_count=len(active), blocker=rules.volunteer_blocker(current_user))

@@ -69,7 +69,7 @@ class RepostFields(DonationRef):
 @handler("donation.claim", schema=DonationRef)
 def claim(ctx):
     """A volunteer books a pickup; the first claim to arrive wins."""
-    ctx.require_role("volunteer")
+    rules.require_volunteer(ctx)
     # Serialise one volunteer's claims (row lock on PostgreSQL) so two at once
     # cannot both slip under the open-claims limit.
     db.session.scalars(select(VolunteerProfile).where(VolunteerProfile.user_id == ctx.user.id)
@@ -139,7 +139,7 @@ def unclaim(ctx):
 @handler("donation.pickup", fact=True, schema=PickupFields)
 def pickup(ctx):
     """The volunteer confirms the handover: scanned crates leave, the others stay at the store."""
-    ctx.require_role("volunteer")
+    rules.require_volunteer(ctx)
     donation = ctx.donation()
     user = ctx.user
     if donation.status == "claimed":
@@ -199,7 +199,7 @@ def refuse_if_too_warm(ctx, donation, reading):
 @handler("donation.deliver", fact=True, schema=DonationRef)
 def deliver(ctx):
     """The volunteer leaves the crates at the charity; the charity then confirms receipt."""
-    ctx.require_role("volunteer")
+    rules.require_volunteer(ctx)
     donation = ctx.donation()
     if donation.status in ("delivered", "received") and donation.claimed_by_id == ctx.user.id:
         # An offline delivery arriving after the receipt: nothing left to change.

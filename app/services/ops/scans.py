@@ -53,6 +53,8 @@ def scan(ctx):
     stage = ctx.payload.get("stage")
     if stage not in STAGES:
         raise Refused("invalid", _("Fase della scansione non valida: «pickup» o «receipt»."))
+    if stage == "pickup" and _unapproved(ctx.user):
+        _refuse_unapproved(ctx)
     if stage == "pickup":
         ctx.require_role("volunteer")
     else:
@@ -101,6 +103,32 @@ def _pickup_scan(ctx, donation, crate):
         "Cassette ritirate da %(who)s, ma la donazione %(why)s: ora sono in carico a %(who)s.",
         who=user.name, why=reasons[before]), previous_status=before, previous_volunteer_id=previous)
     return {"conflict": True, "custody_moved": True}
+
+
+def _unapproved(user):
+    """True for someone who signed up as a volunteer but is not approved (pending, suspended...)."""
+    return user is not None and getattr(user, "volunteer", None) is not None and not user.is_approved_volunteer
+
+
+def _refuse_unapproved(ctx):
+    """A pickup scan from an unapproved person: refused, custody unchanged, the coordinator told.
+
+    The scan still says something true (this person had the crate in hand), so the
+    flag outlives the refusal; but custody only ever passes to an approved volunteer.
+    """
+    crate, donation = _crate(ctx)
+    status = ctx.user.volunteer.status
+    message = _("Cassetta %(n)d scansionata al ritiro da %(who)s, che non è un volontario approvato "
+                "(%(status)s): la custodia non è passata. Verifica con il punto vendita.",
+                n=crate.n, who=ctx.user.name, status=_status_label(status))
+    ctx.flag(donation, "unapproved_scan", message, even_if_refused=True)
+    refusal = rules.volunteer_blocker(ctx.user)
+    raise Refused(refusal.code, refusal.message, donation_id=donation.id, n=crate.n)
+
+
+def _status_label(status):
+    return {"pending": _("in attesa di approvazione"), "suspended": _("sospeso"),
+            "rejected": _("non approvato")}.get(status, status)
 
 
 def _conflict(ctx, donation, crate, message, **extra):
