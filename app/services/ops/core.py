@@ -210,8 +210,12 @@ def apply(raw, user, source="form", backfill=False, now=None):
         return _duplicate(previous, user)
     kind = raw.get("kind")
     if not isinstance(kind, str):
-        return {**_refusal(raw, "invalid", _("Il campo «kind» deve essere il nome di un tipo di operazione.")),
-                "field": "kind"}
+        message = _("Il campo «kind» deve essere il nome di un tipo di operazione.")
+        if user is None or not getattr(user, "is_authenticated", False):
+            return {**_refusal(raw, "invalid", message), "field": "kind"}
+        # Logged under an empty kind, so that a replay answers the same (and the audit sees it).
+        payload = {k: v for k, v in raw.items() if k != "op_id"}
+        return _log_invalid(op_id, "", user, source, payload, utcnow(), "kind", message)
     if kind not in HANDLERS:
         return _refusal(raw, "unknown_kind", _("Tipo di operazione sconosciuto: %(kind)s.", kind=str(kind)[:40]))
     if user is None or not getattr(user, "is_authenticated", False):
