@@ -4,7 +4,7 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_context
-from markupsafe import escape
+from markupsafe import Markup
 
 from app.extensions import babel
 
@@ -49,14 +49,16 @@ def _translations_are_text(app):
     templates as safe markup, so a `"` or a `<` in a msgstr (or a tampered
     catalogue) broke out of `data-confirm="..."`. No msgid of ours holds markup
     (the one `<token>` is text), so translations are escaped; the variables are
-    escaped as before, and Markup passed as a variable stays markup.
+    escaped as before, and Markup passed as a variable stays markup. The
+    apostrophe, in half the Italian sentences, is left as it is: templates quote
+    attributes with `"` only (tests/test_template_attributes.py checks it).
     """
 
     @pass_context
     def gettext(__context, __string, **variables):
         rv = get_translations().ugettext(__string)
         if __context.eval_ctx.autoescape:
-            rv = escape(rv)
+            rv = as_text(rv)
         return rv % variables
 
     @pass_context
@@ -64,10 +66,16 @@ def _translations_are_text(app):
         variables.setdefault("num", __num)
         rv = get_translations().ungettext(__singular, __plural, __num)
         if __context.eval_ctx.autoescape:
-            rv = escape(rv)
+            rv = as_text(rv)
         return rv % variables
 
     app.jinja_env.globals.update(gettext=gettext, ngettext=ngettext)
     app.jinja_env.newstyle_gettext = True
     # A lazy string (_l) rendered in a template, or a WTForms label or placeholder, is text too.
-    LazyString.__html__ = lambda self: escape(str(self))
+    LazyString.__html__ = lambda self: as_text(str(self))
+
+
+def as_text(text):
+    """A translation as HTML text: &, <, > and " escaped (the apostrophe kept, see above)."""
+    return Markup(str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                  .replace('"', "&#34;"))

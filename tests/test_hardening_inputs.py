@@ -221,3 +221,21 @@ def test_an_over_long_request_line_gets_an_italian_414(client):
 def test_an_over_long_header_gets_an_italian_431(client):
     response = client.get("/", headers={"X-Lungo": "a" * 9000})
     assert response.status_code == 431
+
+
+def test_openapi_describes_every_kind_a_user_may_send():
+    """docs/openapi.json (for integrators) lists every kind a user may send, with its fields."""
+    import pathlib
+
+    doc = json.loads((pathlib.Path(__file__).resolve().parents[1] / "docs" / "openapi.json").read_text())
+    described = {schema["properties"]["kind"]["const"] for schema in doc["components"]["schemas"].values()
+                 if "const" in schema.get("properties", {}).get("kind", {})}
+    assert described == {kind for kind, spec in ops.HANDLERS.items() if not spec.system}
+    for kind, spec in ops.HANDLERS.items():
+        if spec.schema is not None and not spec.system:
+            schema = doc["components"]["schemas"][kind.replace(".", "_")]
+            assert set(spec.schema.model_fields) <= set(schema["properties"]), kind
+
+
+def test_every_kind_a_user_may_send_declares_its_fields():
+    assert [kind for kind, spec in ops.HANDLERS.items() if not spec.system and spec.schema is None] == []

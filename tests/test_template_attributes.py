@@ -156,3 +156,16 @@ def test_token_page_keeps_data_confirm_whole_whatever_the_name(client, login_as,
     assert "onload" not in [attr for _tag, attrs in _structure(html) for attr in attrs]
     assert HOSTILE.replace('"', "&#34;").replace("<", "&lt;").replace(">", "&gt;") in html
     assert "<token>" not in html  # "Bearer <token>" is text, not an element
+
+
+def test_templates_quote_attributes_with_double_quotes():
+    """Translations keep their apostrophes unescaped: no template may put a value in a '...' attribute."""
+    import re
+
+    offending = []
+    for name in TEMPLATES:
+        for line in (ROOT / name).read_text().splitlines():
+            for match in re.finditer(r"""(?<=\s)[\w-]+=(?:'[^']*\{\{[^']*'|\{\{)""", line):
+                if "csrf_token()" not in match.group(0):  # a token: base64 and dots, no quote
+                    offending.append((name, match.group(0)))
+    assert offending == []
