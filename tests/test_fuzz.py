@@ -5,10 +5,12 @@ Runs in `make test` on SQLite and on PostgreSQL, with a fixed hypothesis profile
 that escapes a view, and on any operation answered `server_error`. Each example
 is one request; EXAMPLES sets how many per test (several thousand in all).
 """
+import inspect
 import json
 import os
 import pathlib
 import re
+import sys
 from datetime import timedelta
 from urllib.parse import quote_from_bytes
 
@@ -33,9 +35,16 @@ SKIP = {"auth.logout", "account.delete", "static", "pwa.service_worker"}
 NASTY = ["\x00", "a\x00b", "\ud800", "x\udfff", "0001-01-01", "9999-12-31", "0001-01-01T00:00:00+01:00",
          "9999-12-31T23:59:59-01:00", str(2 ** 31), str(2 ** 63), "1" + "0" * 400, "-1", "1e400", "NaN",
          "", " ", '"><svg onload=alert(1)>', "12,5", "2026-13-45", "../../etc/passwd", "%00", "🍎",
-         "a" * 3000, "[]", "{}", "null", "true", "0", "00000000000000000000001"]
-TEXT = st.one_of(st.sampled_from(NASTY), st.text(max_size=20),
+         "a" * 3000, "[]", "{}", "null", "true", "0", "00000000000000000000001", "100000000000000000000",
+         str(-2 ** 63), "2026-02-30", "T", "1.5", "-0"]
+TEXT = st.one_of(st.sampled_from(NASTY), st.sampled_from(NASTY), st.text(max_size=20),
                  st.integers(min_value=-2 ** 80, max_value=2 ** 80).map(str))
+# Plausible values, so that most fields of a request get past the first check and the
+# hostile one among them reaches the view.
+BENIGN = st.one_of(st.sampled_from(["", "1", "2", "3", "x", "12,5", "on", "latticini", "chilled", "use_by",
+                                    "pending", "30", "2026-12-01", "pickup", "it", "en", "a@example.org"]),
+                   st.text(st.characters(categories=("L", "N")), max_size=8))
+VALUE = st.one_of(BENIGN, BENIGN, BENIGN, TEXT)
 
 
 def _names(pattern, *globs):
@@ -49,7 +58,9 @@ def _names(pattern, *globs):
 # Every form field name in the templates and form classes, every query name the views read.
 FORM_FIELDS = sorted(set(_names(r'name="([a-z_]+)"', "templates/**/*.html"))
                      | set(_names(r"^\s+(\w+) = \w*Field\(", "app/**/forms.py")))
-QUERY_NAMES = _names(r'args(?:\.get)?[\(\[]\s*"(\w+)"', "app/**/*.py") + ["q", "lang"]
+QUERY_PATTERN = r'args(?:\.get)?[\(\[]\s*"(\w+)"'
+QUERY_NAMES = _names(QUERY_PATTERN, "app/**/*.py") + ["q", "lang"]
+PARAMS = _names(QUERY_PATTERN, "app/impact/params.py")  # the impact pages' filters, read by scope_from
 OP_FIELDS = ["donation_id", "recipient_id", "store_id", "token", "stage", "temperature_c", "kg", "crates",
              "category", "storage", "description", "date_kind", "date", "allergens", "value_eur",
              "window_start", "window_end", "best_before_confirmed", "notes", "reason", "override",
@@ -116,7 +127,42 @@ def world(app, network, login_as, make_user):
     real = [posted.id, claimed.id, network.charity.id, network.store.id, *tokens(posted), "pickup", "receipt",
             "latticini", "chilled", "use_by", (utcnow() + timedelta(hours=2)).isoformat()]
     ids = [posted.id, claimed.id, network.store.id, network.charity.id, network.volunteer.id, 1]
-    return {"clients": clients, "real": real, "ids": ids}
+    return {"clients": clients, "real": real, "ids": ids, "people": people}
+
+
+# The client of the role each area is for (the others are tried too, less often).
+AREAS = {"/negozio": 0, "/volontario": 1, "/ente": 2, "/coordinamento": 3}
+
+
+def _client_for(world, url, who):
+    """The client of the area's role for 3 draws in 4, else the drawn one."""
+    area = next((index for prefix, index in AREAS.items() if url.startswith(prefix)), None)
+    return world["clients"][area if area is not None and who % 4 else who % len(world["clients"])]
+
+
+def _query_names(app, rule):
+    """The query names the view's module reads (and the impact filters, where it uses them)."""
+    source = inspect.getsource(sys.modules[app.view_functions[rule.endpoint].__module__])
+    names = set(re.findall(QUERY_PATTERN, source))
+    if "scope_from" in source or "params." in source:
+        names.update(PARAMS)
+    return sorted(names)
+
+
+def _form_fields(app, world, rules):
+    """For each POST rule, the field names of the forms on its page (or its parent's), else all."""
+    found = {}
+    for rule in rules:
+        url = _url(rule.rule, iter(["1"] * 3), world["ids"])
+        names = set()
+        client = _client_for(world, url, 1)
+        for page in (url, url.rsplit("/", 1)[0] or "/"):
+            response = client.get(page)
+            if response.status_code == 200 and response.mimetype == "text/html":
+                names.update(re.findall(r'name="([\w-]+)"', response.get_data(as_text=True)))
+        names.discard("csrf_token")
+        found[rule.rule] = sorted(names) or FORM_FIELDS
+    return found
 
 
 def _no_server_error(response, what):
@@ -149,38 +195,57 @@ def _routes(app, method):
             if method in rule.methods and rule.endpoint not in SKIP]
 
 
+def _fields(names):
+    """One hostile value first (what a view's .get() reads), then plausible values in other fields."""
+    return st.builds(lambda hostile, benign: [hostile] + [pair for pair in benign if pair[0] != hostile[0]],
+                     st.tuples(st.sampled_from(names), TEXT),
+                     st.lists(st.tuples(st.sampled_from(names), BENIGN), max_size=len(names)))
+
+
 @pytest.mark.fuzz
 def test_fuzz_every_form(app, world):
-    """Every POST view, with generated values in every field name the app knows: never a 5xx."""
+    """Every POST view, with a hostile value among plausible ones in the fields of its forms."""
     rules = _routes(app, "POST")
     assert len(rules) > 30
+    fields_of = _form_fields(app, world, rules)
+    per_rule = max(1, EXAMPLES["forms"] // len(rules))
 
-    @settings(FUZZ, max_examples=EXAMPLES["forms"])
-    @given(who=st.integers(0, len(world["clients"]) - 1), rule=st.sampled_from(rules),
-           path_values=st.lists(TEXT, min_size=3, max_size=3),
-           fields=st.lists(st.tuples(st.sampled_from(FORM_FIELDS), TEXT), max_size=8))
-    def run(who, rule, path_values, fields):
-        url = _url(rule.rule, iter(path_values), world["ids"])
-        response = world["clients"][who].post(url, data=_encode(fields),
-                                              content_type="application/x-www-form-urlencoded")
-        _no_server_error(response, f"POST {url} {fields!r}"[:400])
+    def fuzz(rule):
+        @settings(FUZZ, max_examples=per_rule)
+        @given(who=st.integers(0, 99), path_values=st.lists(VALUE, min_size=3, max_size=3),
+               fields=_fields(fields_of[rule.rule]))
+        def run(who, path_values, fields):
+            url = _url(rule.rule, iter(path_values), world["ids"])
+            response = _client_for(world, url, who).post(url, data=_encode(fields),
+                                                         content_type="application/x-www-form-urlencoded")
+            _no_server_error(response, f"POST {url} {fields!r}"[:400])
 
-    run()
+        run()
+
+    for rule in rules:
+        fuzz(rule)
 
 
 @pytest.mark.fuzz
 def test_fuzz_every_query_string(app, world):
-    """Every GET view, with generated path values and query strings: never a 5xx."""
+    """Every GET view, with generated path values and a hostile value in its query string."""
     rules = _routes(app, "GET")
     assert len(rules) > 50
+    names_of = {rule.rule: _query_names(app, rule) for rule in rules}
+    # Views that read a query string get the examples; the others a few each.
+    weight = {rule.rule: 1 + 4 * len(names_of[rule.rule]) for rule in rules}
+    unit = EXAMPLES["queries"] / sum(weight.values())
 
-    @settings(FUZZ, max_examples=EXAMPLES["queries"])
-    @given(who=st.integers(0, len(world["clients"]) - 1), rule=st.sampled_from(rules),
-           path_values=st.lists(TEXT, min_size=3, max_size=3),
-           query=st.lists(st.tuples(st.sampled_from(QUERY_NAMES), TEXT), max_size=4))
-    def run(who, rule, path_values, query):
-        url = _url(rule.rule, iter(path_values), world["ids"])
-        response = world["clients"][who].get(url + ("?" + _encode(query) if query else ""))
-        _no_server_error(response, f"GET {url} {query!r}"[:400])
+    def fuzz(rule):
+        @settings(FUZZ, max_examples=max(1, round(unit * weight[rule.rule])))
+        @given(who=st.integers(0, 99), path_values=st.lists(VALUE, min_size=3, max_size=3),
+               query=_fields(names_of[rule.rule] or QUERY_NAMES))
+        def run(who, path_values, query):
+            url = _url(rule.rule, iter(path_values), world["ids"])
+            response = _client_for(world, url, who).get(url + "?" + _encode(query))
+            _no_server_error(response, f"GET {url} {query!r}"[:400])
 
-    run()
+        run()
+
+    for rule in rules:
+        fuzz(rule)
