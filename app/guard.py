@@ -22,6 +22,7 @@ from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
+from app.services.ops import schemas
 from app.services.ops.schemas import INT32, YEARS
 
 MAX_REQUEST_LINE = 8190  # what gunicorn allows by default, answered by us in Italian
@@ -132,6 +133,12 @@ def _check_body():
             return _refuse(400, _("il corpo JSON %(why)s", why=why))
         if json_depth(raw) > MAX_JSON_DEPTH:
             return _refuse(400, _("il JSON ha più di %(n)d livelli annidati", n=MAX_JSON_DEPTH))
+        if not request.path.startswith("/api/"):
+            # Other JSON bodies (a push subscription) go to views without a schema of their own.
+            body = request.get_json(silent=True)
+            problem = schemas.generic_problem(body if isinstance(body, dict) else {"body": body})
+            if problem:
+                return _refuse(400, problem[1].rstrip("."))
     for name, value in request.form.items(multi=True):
         if name.endswith("_id") and _DIGITS.match(value.strip()) and abs(int(value)) > INT32:
             return _refuse(400, _("il campo «%(name)s» è fuori intervallo", name=name[:30]))

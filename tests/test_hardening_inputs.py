@@ -207,6 +207,14 @@ def test_deeply_nested_json_is_a_400_not_a_recursion_error(client, login_as, sho
     assert status == 400 and body["error"] == "bad_input"
 
 
+@pytest.mark.parametrize("value", ["https://fcm.googleapis.com/x\x00", "\ud800", 2 ** 70])
+def test_hostile_json_outside_the_api_is_a_400(client, login_as, shop, value):
+    login_as(shop.clerk)
+    body = json.dumps({"endpoint": value, "keys": {"p256dh": "x", "auth": "y"}}).encode()
+    response = client.post("/notifiche/dispositivi", data=body, content_type="application/json")
+    assert response.status_code == 400
+
+
 def test_json_that_is_not_utf8_is_a_400(client, login_as, shop):
     login_as(shop.clerk)
     status, body = _batch(client, raw=b'{"ops": [{"op_id": "\xff\xfe"}]}')
