@@ -82,12 +82,11 @@ def _value_problem(name, value):
 
 def _refuse(status, why):
     """Answer `status` with an Italian explanation: JSON under /api, else the error page."""
-    message = _("La richiesta non è valida: %(why)s.", why=why)
     if request.path.startswith("/api/"):
-        response = jsonify({"error": "bad_input", "message": message})
+        response = jsonify({"error": "bad_input", "message": _("La richiesta non è valida: %(why)s.", why=why)})
         response.status_code = status
         return response
-    abort(status, message)
+    abort(status, why[:1].upper() + why[1:] + ".")  # under the page's own heading, "La richiesta non è valida."
 
 
 def _check():

@@ -43,6 +43,7 @@ MALFORMED = [
     ("recipient_id beyond the integer", {"recipient_id": BIG}, "recipient_id"),
     ("recipient_id beyond the integer, as text", {"recipient_id": str(BIG)}, "recipient_id"),
     ("store_id beyond the integer", {"store_id": 2 ** 70}, "store_id"),
+    ("recipient_id in Arabic-Indic digits beyond the integer", {"recipient_id": "٩" * 12}, "recipient_id"),
     ("nested too deep", {"notes": [[[[[["x"]]]]]]}, "notes"),
     ("unreadable occurred_at", {"occurred_at": "ieri sera"}, "occurred_at"),
     ("occurred_at is a number", {"occurred_at": 12}, "occurred_at"),
@@ -158,7 +159,7 @@ def test_hostile_query_or_path_is_a_clear_400_in_italian(client, login_as, make_
     login_as(make_user("coordinator"))
     response = client.get(path)
     assert response.status_code == 400
-    assert "La richiesta non è valida" in response.get_data(as_text=True)
+    assert "La richiesta non è valida" in response.get_data(as_text=True)  # the page's heading
 
 
 @pytest.mark.parametrize("path", [

@@ -94,7 +94,7 @@ def _value_problem(name, value, depth):
         return None if math.isfinite(value) and abs(value) <= MAX_NUMBER else _("è un numero fuori intervallo")
     if isinstance(value, str):
         why = text_problem(value)
-        if why is None and _is_id(name) and value.strip().isdigit() and int(value.strip()) > INT32:
+        if why is None and _is_id(name) and value.strip().isdecimal() and int(value.strip()) > INT32:
             why = _("è un numero fuori intervallo")
         if why is None and _is_time(name):
             why = year_problem(value)
@@ -205,7 +205,7 @@ def _number(value):
 
 def _id(value):
     """A row id: an integer within the database's; text that is no number passes to the handler."""
-    if _empty(value) or isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+    if _empty(value) or isinstance(value, str) and not value.strip().lstrip("-").isdecimal():
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise _fail(_("serve un numero intero"))
