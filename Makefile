@@ -42,6 +42,7 @@ run: setup
 	@$(FLASK) worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads 4 \
+	    --limit-request-line 0 --limit-request-field_size 16380 \
 	    --access-logfile - "app.wsgi:app"
 
 ## The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.

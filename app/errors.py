@@ -12,6 +12,8 @@ MESSAGES = {
     404: lambda: _("Pagina non trovata."),
     405: lambda: _("Operazione non consentita su questa pagina."),
     413: lambda: _("Il file è troppo grande."),
+    414: lambda: _("L'indirizzo della pagina è troppo lungo."),
+    431: lambda: _("La richiesta ha intestazioni troppo lunghe."),
     429: lambda: _("Troppe richieste: riprova tra qualche minuto."),
     500: lambda: _("Si è verificato un errore. Il problema è stato registrato: riprova più tardi."),
 }

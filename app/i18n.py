@@ -1,7 +1,10 @@
 """Languages (Italian first, English second), time zone, localised formatting."""
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from app.extensions import babel
 
@@ -28,6 +31,7 @@ def init_app(app):
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    _translations_are_text(app)
 
     @app.context_processor
     def _i18n_context():
@@ -36,3 +40,42 @@ def init_app(app):
     app.add_template_filter(lambda v, f="medium": format_datetime(v, f) if v else "", "datetime")
     app.add_template_filter(lambda v, f="medium": format_date(v, f) if v else "", "date")
     app.add_template_filter(lambda v, f="#,##0.#": format_decimal(v, f) if v is not None else "", "number")
+
+
+def _translations_are_text(app):
+    """Escape every translation like any other text, in attributes too (issue 16).
+
+    Jinja's newstyle gettext and Flask-Babel's lazy strings hand translations to
+    templates as safe markup, so a `"` or a `<` in a msgstr (or a tampered
+    catalogue) broke out of `data-confirm="..."`. No msgid of ours holds markup
+    (the one `<token>` is text), so translations are escaped; the variables are
+    escaped as before, and Markup passed as a variable stays markup. The
+    apostrophe, in half the Italian sentences, is left as it is: templates quote
+    attributes with `"` only (tests/test_template_attributes.py checks it).
+    """
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = get_translations().ugettext(__string)
+        if __context.eval_ctx.autoescape:
+            rv = as_text(rv)
+        return rv % variables
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        rv = get_translations().ungettext(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = as_text(rv)
+        return rv % variables
+
+    app.jinja_env.globals.update(gettext=gettext, ngettext=ngettext)
+    app.jinja_env.newstyle_gettext = True
+    # A lazy string (_l) rendered in a template, or a WTForms label or placeholder, is text too.
+    LazyString.__html__ = lambda self: as_text(str(self))
+
+
+def as_text(text):
+    """A translation as HTML text: &, <, > and " escaped (the apostrophe kept, see above)."""
+    return Markup(str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                  .replace('"', "&#34;"))

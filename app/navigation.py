@@ -41,6 +41,11 @@ def nav_items():
                     items.append({"endpoint": endpoint, "label": label, "icon": icon,
                                   "active": request.endpoint == endpoint,
                                   "badge": BADGES[endpoint]() if endpoint in BADGES else 0})
+    if current_user.volunteer is not None and not current_user.has_role("volunteer") \
+            and "volunteer.home" not in seen:
+        # A sign-up not approved yet: one tab, to the status page.
+        items.append({"endpoint": "volunteer.home", "label": _l("Iscrizione"), "icon": "truck",
+                      "active": request.endpoint == "volunteer.home", "badge": 0})
     return items
 
 

@@ -44,4 +44,6 @@ def home_endpoint(user):
                            ("charity", "charity.home"), ("volunteer", "volunteer.home")):
         if user.has_role(role):
             return endpoint
+    if getattr(user, "volunteer", None) is not None:
+        return "volunteer.home"  # a sign-up not approved yet: their status page
     return "account.profile"

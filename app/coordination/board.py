@@ -25,7 +25,7 @@ from app.volunteer.actions import apply_form, category, message
 
 FLAG_LABELS = {"late_unclaim": _l("Rinuncia all'ultimo momento"), "custody_conflict": _l("Conflitto di custodia"),
                "too_warm": _l("Troppo caldo al ritiro"), "receipt_problem": _l("Problema alla consegna"),
-               "no_recipient": _l("Senza ente")}
+               "no_recipient": _l("Senza ente"), "unapproved_scan": _l("Scansione di un volontario non approvato")}
 
 
 def _day():

@@ -54,7 +54,9 @@ class User(UserMixin, db.Model):
     def roles(self):
         """The set of role names this user holds (volunteer only once approved)."""
         roles = {m.role for m in self.memberships if m.role != "volunteer"}
-        if self.volunteer is not None:
+        # A profile alone is a sign-up: pending, rejected and suspended people hold no
+        # volunteer role, so they see no pickups and may not take custody of food.
+        if self.is_approved_volunteer:
             roles.add("volunteer")
         return roles
 

@@ -56,7 +56,7 @@ def _scanning(donation):
 @bp.route("/")
 def home():
     """The volunteer's start page: why they cannot claim (if so), then open pickups nearest first."""
-    offers = pickups.open_pickups(current_user) if current_user.volunteer else []
+    offers = pickups.open_pickups(current_user) if current_user.is_approved_volunteer else []
     active, _done = pickups.my_pickups(current_user)
     next_slots = rota_queries.my_next_slots(current_user) if current_user.volunteer else []  # one statement
     return render_template("volunteer/home.html", profile=current_user.volunteer, offers=offers,

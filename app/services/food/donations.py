@@ -39,6 +39,11 @@ BAKERY_HOURS = 24
 MAX_DESCRIPTION = 300
 MAX_NOTES = 1000
 MAX_VALUE_EUR = 1_000_000
+# Plausibility (issue 16): a pickup is a matter of hours or days, booked weeks ahead at most;
+# a use-by date is days or weeks away, a best-before date a few years for tins.
+MAX_WINDOW = timedelta(days=7)
+MAX_AHEAD = timedelta(days=60)
+MAX_FOOD_DATE_AHEAD = {"use_by": timedelta(days=366), "best_before": timedelta(days=5 * 366)}
 
 # The payload fields of donation.post, in the order a form shows them (first problem wins).
 FIELDS = ("category", "storage", "description", "kg", "crates", "date_kind", "date",
@@ -66,7 +71,10 @@ def parse_number(value):
     if value is None:
         return None
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float (10**400)
+            raise ValueError("too large") from None
     else:
         text = str(value).strip().replace(" ", "")
         if not text:
@@ -332,11 +340,20 @@ class _Reader:
             elif end < now:
                 self.problem("window_end", "window_past",
                              _("La fascia di ritiro è già finita: scegli un orario che non sia passato."))
+            elif end - start > MAX_WINDOW:
+                self.problem("window_end", "window_too_long",
+                             _("La fascia di ritiro dura più di 7 giorni: controlla le date."))
+            elif start > now + MAX_AHEAD:
+                self.problem("window_start", "window_too_far",
+                             _("Il ritiro comincia fra più di 60 giorni: controlla la data."))
         if end is None or self.has_problem("date_kind", "date"):
             return
         kind, day = self.values.get("date_kind"), self.values.get("food_date")
         end_day = local(end).date()
-        if kind == "use_by" and day < end_day:
+        if kind in MAX_FOOD_DATE_AHEAD and day > end_day + MAX_FOOD_DATE_AHEAD[kind]:
+            self.problem("date", "invalid", _("La data sulla confezione (%(date)s) è troppo lontana: "
+                                              "controlla l'anno.", date=format_date(day, "short")))
+        elif kind == "use_by" and day < end_day:
             self.problem("date", "use_by_passed", _(
                 "La data di scadenza (%(date)s) è prima della fine del ritiro: un prodotto con «da consumare "
                 "entro» superato non si può donare (L. 166/2016).", date=format_date(day, "short")))

@@ -8,7 +8,13 @@ A replayed op_id returns the first result with status "duplicate" and changes
 nothing. Handlers refuse by raising Refused(code, message); their partial
 changes are rolled back (savepoint) but the refusal itself is logged, so a
 replay is refused the same way.
+
+Before the handler, the operation's fields are checked by the generic checks
+and the kind's declared schema (schemas.py): a malformed operation is logged
+as refused `invalid` with the `field`, and nothing it holds can break the
+other operations of its batch.
 """
+import logging
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -22,9 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db, write_transaction
 from app.models import Donation, Flag, Operation
 from app.models.base import parse_time, utcnow  # noqa: F401  (parse_time: ops.parse_time)
-from app.services.ops import machine
+from app.services.ops import machine, schemas
 
-_OP_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{7,63}$")
+# \A and \Z, not ^ and $: "$" also matches before a trailing newline.
+_OP_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]{7,63}\Z")
+log = logging.getLogger(__name__)
 MAX_SKEW = timedelta(minutes=5)
 
 
@@ -42,6 +50,7 @@ class Handler:
     func: object
     fact: bool = False  # facts are never refused for an implausible clock
     system: bool = False  # applied only by the server itself (apply_system), never by a user
+    schema: object = None  # the pydantic model of its fields (schemas.py); None: generic checks only
 
 
 HANDLERS = {}
@@ -50,11 +59,11 @@ HANDLERS = {}
 SUBSCRIBERS = []
 
 
-def handler(kind, fact=False, system=False):
+def handler(kind, fact=False, system=False, schema=None):
     """Register the handler of an operation kind (system=True: only apply_system may run it)."""
 
     def decorator(func):
-        HANDLERS[kind] = Handler(kind, func, fact, system)
+        HANDLERS[kind] = Handler(kind, func, fact, system, schema)
         return func
 
     return decorator
@@ -179,8 +188,9 @@ def _result(op):
 
 def _refusal(raw, code, message):
     """A refusal for an operation that cannot even be logged (no usable op_id)."""
-    return {"op_id": str(raw.get("op_id", "")) if isinstance(raw, dict) else "", "status": "refused",
-            "code": code, "message": message}
+    op_id = raw.get("op_id") if isinstance(raw, dict) else ""
+    return {"op_id": op_id if isinstance(op_id, str) and not schemas.text_problem(op_id) else "",
+            "status": "refused", "code": code, "message": message}
 
 
 def apply(raw, user, source="form", backfill=False, now=None):
@@ -192,13 +202,20 @@ def apply(raw, user, source="form", backfill=False, now=None):
     """
     if not isinstance(raw, dict):
         return _refusal({}, "invalid", _("Operazione non leggibile."))
-    op_id = str(raw.get("op_id") or "")
-    if not _OP_ID.match(op_id):
+    op_id = raw.get("op_id")
+    if not isinstance(op_id, str) or not _OP_ID.match(op_id):
         return _refusal(raw, "invalid", _("Identificativo dell'operazione (op_id) mancante o non valido."))
     previous = db.session.scalar(select(Operation).where(Operation.op_id == op_id))
     if previous is not None:
         return _duplicate(previous, user)
     kind = raw.get("kind")
+    if not isinstance(kind, str):
+        message = _("Il campo «kind» deve essere il nome di un tipo di operazione.")
+        if user is None or not getattr(user, "is_authenticated", False):
+            return {**_refusal(raw, "invalid", message), "field": "kind"}
+        # Logged under an empty kind, so that a replay answers the same (and the audit sees it).
+        payload = {k: v for k, v in raw.items() if k != "op_id"}
+        return _log_invalid(op_id, "", user, source, payload, utcnow(), "kind", message)
     if kind not in HANDLERS:
         return _refusal(raw, "unknown_kind", _("Tipo di operazione sconosciuto: %(kind)s.", kind=str(kind)[:40]))
     if user is None or not getattr(user, "is_authenticated", False):
@@ -228,8 +245,11 @@ def _apply(raw, op_id, kind, user, source, backfill, now):
     """Run the handler in one write transaction and log the outcome (see apply)."""
     spec = HANDLERS[kind]
     received_at = now or utcnow()
-    occurred_at = parse_time(raw.get("occurred_at")) or received_at
     payload = {k: v for k, v in raw.items() if k not in ("op_id", "kind", "occurred_at")}
+    problem = schemas.time_problem(raw.get("occurred_at")) or schemas.problem(spec.schema, payload)
+    if problem:
+        return _log_invalid(op_id, kind, user, source, payload, received_at, *problem)
+    occurred_at = parse_time(raw.get("occurred_at")) or received_at
     ctx = Context(op_id=op_id, kind=kind, user=user, payload=payload, occurred_at=occurred_at,
                   received_at=received_at, source=source, backfill=backfill and source != "system")
     time_problem = _implausible(occurred_at, received_at, backfill)
@@ -271,6 +291,26 @@ def _apply(raw, op_id, kind, user, source, backfill, now):
     return outcome
 
 
+def _log_invalid(op_id, kind, user, source, payload, received_at, field, message):
+    """Log an operation refused `invalid` before its handler ran, so a replay answers the same."""
+    try:
+        with write_transaction():
+            op = Operation(op_id=op_id, kind=kind, donation_id=None,
+                           user_id=user.id if user is not None else None, source=source,
+                           payload=schemas.storable(payload), occurred_at=received_at, received_at=received_at,
+                           status="refused", code="invalid", message=message, result={"field": field})
+            db.session.add(op)
+            db.session.flush()
+            outcome = _result(op)
+    except IntegrityError:
+        db.session.rollback()
+        previous = db.session.scalar(select(Operation).where(Operation.op_id == op_id))
+        if previous is None:
+            raise
+        return _duplicate(previous, user)
+    return outcome
+
+
 def _keep_refusal_effects(ctx, code):
     """Re-raise the flags and events a handler marked to outlive its refusal.
 
@@ -304,7 +344,23 @@ def apply_many(ops, user, source="api", limit=200):
         return [_refusal({}, "invalid", _("Il campo «ops» deve essere una lista di operazioni."))]
     if len(ops) > limit:
         return [_refusal({}, "too_many", _("Al massimo %(n)d operazioni per richiesta.", n=limit))]
-    return [apply(raw, user, source=source) for raw in ops]
+    return [_apply_alone(raw, user, source) for raw in ops]
+
+
+def _apply_alone(raw, user, source):
+    """One operation of a batch; an unexpected error answers for that one only.
+
+    The schemas should leave nothing for a handler to trip on; if something
+    still does, the batch must not stop there (a phone would retry it forever),
+    so the error is logged for us and the operation answers `server_error`.
+    """
+    try:
+        return apply(raw, user, source=source)
+    except Exception:  # noqa: BLE001  (the safety net of the batch, logged below)
+        db.session.rollback()
+        log.exception("operation failed unexpectedly")
+        return _refusal(raw, "server_error", _("Errore del server su questa operazione: è stato "
+                                               "registrato. Le altre operazioni sono state applicate."))
 
 
 def _implausible(occurred_at, received_at, backfill=False):

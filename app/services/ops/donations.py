@@ -17,6 +17,7 @@ from app.services.people import tokens
 from app.services.food.labels import crate_url
 from app.services.ops import machine, rules as pickup_rules
 from app.services.ops.core import Refused, handler
+from app.services.ops.schemas import Day, Flag, Id, Names, Number, OpFields, Text, Time
 
 EDITABLE = ("category", "storage", "description", "kg_declared", "crates_count", "date_kind",
             "food_date", "best_before_confirmed", "allergens", "value_eur", "value_estimated",
@@ -84,7 +85,42 @@ def _no_recipient_flag(ctx, donation):
                                          "freddo o orari): scegline uno a mano."))
 
 
-@handler("donation.post")
+class DonationFields(OpFields):
+    """The fields of donation.post (and, all optional, of donation.edit)."""
+
+    store_id: Id = None
+    category: Text = None
+    storage: Text = None
+    description: Text = None
+    kg: Number = None
+    crates: Number = None
+    date_kind: Text = None
+    date: Day = None
+    allergens: Names = None
+    value_eur: Number = None
+    window_start: Time = None
+    window_end: Time = None
+    recipient_id: Id = None
+    best_before_confirmed: Flag = None
+    notes: Text = None
+
+
+class EditFields(DonationFields):
+    donation_id: Id = None
+
+
+class CancelFields(OpFields):
+    donation_id: Id = None
+    reason: Text = None
+
+
+class ReassignFields(OpFields):
+    donation_id: Id = None
+    recipient_id: Id = None
+    override: Flag = None
+
+
+@handler("donation.post", schema=DonationFields)
 def post(ctx):
     """A store offers surplus food: the donation, its crates with fresh tokens, a recipient.
 
@@ -141,7 +177,7 @@ def _born_claimed(ctx, donation, posting):
     posting.done(donation, ctx)
 
 
-@handler("donation.edit")
+@handler("donation.edit", schema=EditFields)
 def edit(ctx):
     """The store corrects a donation nobody has claimed yet; crates follow the new count."""
     ctx.require_role("store", "coordinator")
@@ -185,7 +221,7 @@ def _edit_too_late(donation):
              status=DONATION_STATUS_LABELS.get(donation.status, donation.status))
 
 
-@handler("donation.cancel")
+@handler("donation.cancel", schema=CancelFields)
 def cancel(ctx):
     """The store (or a coordinator) withdraws a donation before pickup, saying why."""
     ctx.require_role("store", "coordinator")
@@ -204,7 +240,7 @@ def cancel(ctx):
     return {}
 
 
-@handler("donation.reassign")
+@handler("donation.reassign", schema=ReassignFields)
 def reassign(ctx):
     """A coordinator sends a donation to another charity before pickup.
 

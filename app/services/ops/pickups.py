@@ -17,6 +17,7 @@ from app.models import Donation, VolunteerProfile
 from app.models.base import utcnow
 from app.services.ops import rules
 from app.services.ops.core import HANDLERS, Refused, apply_system, handler, wrong_state_message
+from app.services.ops.schemas import Flag, Id, Number, OpFields, Text, Time
 from app.worker import job
 
 TAKEN = ("picked_up", "received", "problem", "missing")
@@ -34,12 +35,41 @@ def _parties(donation, **extra):
             "recipient_id": donation.recipient_id, "volunteer_id": donation.claimed_by_id, **extra}
 
 
+class DonationRef(OpFields):
+    donation_id: Id = None
+
+
+class UnclaimFields(DonationRef):
+    reason: Text = None
+
+
+class PickupFields(DonationRef):
+    temperature_c: Number = None
+    best_before_confirmed: Flag = None
+
+
+class ProblemItem(OpFields):
+    token: Text = None
+    kind: Text = None
+    note: Text = None
+
+
+class ReceiveFields(DonationRef):
+    received_kg: Number = None
+    problems: list[ProblemItem] | None = None
+
+
+class RepostFields(DonationRef):
+    window_start: Time = None
+    window_end: Time = None
+
+
 # --- claim and unclaim (intentions) ---------------------------------------------------
 
-@handler("donation.claim")
+@handler("donation.claim", schema=DonationRef)
 def claim(ctx):
     """A volunteer books a pickup; the first claim to arrive wins."""
-    ctx.require_role("volunteer")
+    rules.require_volunteer(ctx)
     # Serialise one volunteer's claims (row lock on PostgreSQL) so two at once
     # cannot both slip under the open-claims limit.
     db.session.scalars(select(VolunteerProfile).where(VolunteerProfile.user_id == ctx.user.id)
@@ -75,7 +105,7 @@ def _not_claimable(donation):
     return Refused("wrong_state", wrong_state_message(donation))
 
 
-@handler("donation.unclaim")
+@handler("donation.unclaim", schema=UnclaimFields)
 def unclaim(ctx):
     """The claimer (or a coordinator) gives a pickup back, with a reason."""
     ctx.require_role("volunteer", "coordinator")
@@ -106,10 +136,10 @@ def unclaim(ctx):
 
 # --- pickup, delivery, receipt (facts) ---------------------------------------------------
 
-@handler("donation.pickup", fact=True)
+@handler("donation.pickup", fact=True, schema=PickupFields)
 def pickup(ctx):
     """The volunteer confirms the handover: scanned crates leave, the others stay at the store."""
-    ctx.require_role("volunteer")
+    rules.require_volunteer(ctx)
     donation = ctx.donation()
     user = ctx.user
     if donation.status == "claimed":
@@ -166,10 +196,10 @@ def refuse_if_too_warm(ctx, donation, reading):
         temperature_c=reading, limit_c=limit)
 
 
-@handler("donation.deliver", fact=True)
+@handler("donation.deliver", fact=True, schema=DonationRef)
 def deliver(ctx):
     """The volunteer leaves the crates at the charity; the charity then confirms receipt."""
-    ctx.require_role("volunteer")
+    rules.require_volunteer(ctx)
     donation = ctx.donation()
     if donation.status in ("delivered", "received") and donation.claimed_by_id == ctx.user.id:
         # An offline delivery arriving after the receipt: nothing left to change.
@@ -183,7 +213,7 @@ def deliver(ctx):
     return {"donation_id": donation.id}
 
 
-@handler("donation.receive", fact=True)
+@handler("donation.receive", fact=True, schema=ReceiveFields)
 def receive(ctx):
     """The charity signs for what arrived: weighed kg and a problem per crate, if any."""
     ctx.require_role("charity", "coordinator")
@@ -260,7 +290,7 @@ def _problems(value, donation):
 
 # --- crates left at the store -------------------------------------------------------
 
-@handler("donation.repost")
+@handler("donation.repost", schema=RepostFields)
 def repost(ctx):
     """The store offers again the crates left at the store by a partial pickup.
 

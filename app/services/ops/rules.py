@@ -63,6 +63,15 @@ def volunteer_blocker(user):
     return None
 
 
+def require_volunteer(ctx):
+    """Refuse unless the user is an approved volunteer: not_approved for a pending,
+    rejected or suspended profile, not_allowed for anyone without one."""
+    if ctx.user is not None and getattr(ctx.user, "volunteer", None) is not None \
+            and not ctx.user.is_approved_volunteer:
+        raise volunteer_blocker(ctx.user)
+    ctx.require_role("volunteer")
+
+
 def claim_blocker(user, donation, at, count_claims=True):
     """Why `user` may not claim `donation` at `at` (rules of the volunteer), or None."""
     blocker = volunteer_blocker(user)

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Crate, User
 from app.services.ops import rules
 from app.services.ops.core import Refused, handler, wrong_state_message
+from app.services.ops.schemas import Number, OpFields, Text
 from app.services.ops.pickups import MAX_NOTE, PROBLEM_KINDS, TAKEN, problem_label, refuse_if_too_warm
 from app.services.people.tokens import normalise_token
 
@@ -34,12 +35,26 @@ def _crate(ctx):
     return crate, donation
 
 
-@handler("crate.scan", fact=True)
+class ScanFields(OpFields):
+    token: Text = None
+    stage: Text = None
+    temperature_c: Number = None
+
+
+class ProblemFields(OpFields):
+    token: Text = None
+    problem: Text = None
+    note: Text = None
+
+
+@handler("crate.scan", fact=True, schema=ScanFields)
 def scan(ctx):
     """Record a crate scanned at the store (stage pickup) or at the charity (stage receipt)."""
     stage = ctx.payload.get("stage")
     if stage not in STAGES:
         raise Refused("invalid", _("Fase della scansione non valida: «pickup» o «receipt»."))
+    if stage == "pickup" and _unapproved(ctx.user):
+        _refuse_unapproved(ctx)
     if stage == "pickup":
         ctx.require_role("volunteer")
     else:
@@ -90,6 +105,32 @@ def _pickup_scan(ctx, donation, crate):
     return {"conflict": True, "custody_moved": True}
 
 
+def _unapproved(user):
+    """True for someone who signed up as a volunteer but is not approved (pending, suspended...)."""
+    return user is not None and getattr(user, "volunteer", None) is not None and not user.is_approved_volunteer
+
+
+def _refuse_unapproved(ctx):
+    """A pickup scan from an unapproved person: refused, custody unchanged, the coordinator told.
+
+    The scan still says something true (this person had the crate in hand), so the
+    flag outlives the refusal; but custody only ever passes to an approved volunteer.
+    """
+    crate, donation = _crate(ctx)
+    status = ctx.user.volunteer.status
+    message = _("Cassetta %(n)d scansionata al ritiro da %(who)s, che non è un volontario approvato "
+                "(%(status)s): la custodia non è passata. Verifica con il punto vendita.",
+                n=crate.n, who=ctx.user.name, status=_status_label(status))
+    ctx.flag(donation, "unapproved_scan", message, even_if_refused=True)
+    refusal = rules.volunteer_blocker(ctx.user)
+    raise Refused(refusal.code, refusal.message, donation_id=donation.id, n=crate.n)
+
+
+def _status_label(status):
+    return {"pending": _("in attesa di approvazione"), "suspended": _("sospeso"),
+            "rejected": _("non approvato")}.get(status, status)
+
+
 def _conflict(ctx, donation, crate, message, **extra):
     ctx.flag(donation, "custody_conflict", message)
     ctx.emit("donation.conflict", donation_id=donation.id, store_id=donation.store_id,
@@ -111,7 +152,7 @@ def _receipt_scan(ctx, donation, crate):
     return {"already": already, "received": crate.status in ("received", "problem")}
 
 
-@handler("crate.problem", fact=True)
+@handler("crate.problem", fact=True, schema=ProblemFields)
 def problem(ctx):
     """The charity reports a problem with one crate (spoiled, damaged, missing, too warm)."""
     ctx.require_role("charity", "coordinator")
