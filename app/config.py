@@ -105,6 +105,16 @@ class Config:
     MEAL_KG = _float("MEAL_KG", 0.5)  # 1 meal equivalent (Banco Alimentare/LARN basis)
     CO2E_PER_KG = _float("CO2E_PER_KG", 2.5)  # kg CO2e per kg food (FAO 2013 Food Wastage Footprint)
 
+    # The driver's run (issue 14). Cold chain: hours on board after the pickup before the
+    # driver is warned and the coordinator flagged (DOMAIN.md: fresh food moves within hours).
+    COLD_CHAIN_LIMIT_HOURS = {"chilled": _float("COLD_CHAIN_LIMIT_HOURS_CHILLED", 2),
+                              "frozen": _float("COLD_CHAIN_LIMIT_HOURS_FROZEN", 4)}
+    # The stop-order solver's travel model: average speed by road, and minutes spent at each stop.
+    RUN_SPEED_KMH = _float("RUN_SPEED_KMH", 25)
+    RUN_STOP_MINUTES = _int("RUN_STOP_MINUTES", 10)
+    # Longest side of a handover photo as stored (the phone resizes to this before upload, too).
+    PHOTO_MAX_SIDE = _int("PHOTO_MAX_SIDE", 1600)
+
 
 class TestConfig(Config):
     """Settings the test suite starts from; tests pass overrides to create_app."""

@@ -9,3 +9,4 @@ it happens to load.
 from app.services import ops  # noqa: F401  (the engine and its donation kinds)
 from app.services.impact import documents  # noqa: F401  (issues the DDT inside the pickup transaction)
 from app.services.notify import push, triggers  # noqa: F401  (the notification subscriber; push and alert jobs)
+from app.services.logistics import coldchain, photos, run  # noqa: F401  (issue 14: cold-chain job, photo and run kinds)
