@@ -1,3 +1,3 @@
 """The coordinator's area: volunteers, organisations, invitations."""
 from app.coordination.blueprint import bp  # noqa: F401
-from app.coordination import routes, board  # noqa: F401  (importing them adds their views)
+from app.coordination import routes, board, backfill_routes  # noqa: F401  (importing them adds their views)

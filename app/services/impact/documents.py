@@ -49,7 +49,7 @@ def issue_on_pickup(ctx):
         return
     if db.session.scalar(select(TransportDocument.id).where(TransportDocument.donation_id == donation.id)):
         return
-    issue(donation, ctx.user, ctx.occurred_at)
+    issue(donation, ctx.user, ctx.occurred_at, entered_by=ctx.entered_by)
 
 
 if issue_on_pickup not in SUBSCRIBERS:  # registered once, however often this module is imported
@@ -92,8 +92,11 @@ def _carrier(donation, user):
     return None
 
 
-def issue(donation, user, occurred_at):
-    """Create the DDT of `donation` now (numbered, with a snapshot of parties and goods)."""
+def issue(donation, user, occurred_at, entered_by=None):
+    """Create the DDT of `donation` now (numbered, with a snapshot of parties and goods).
+
+    `entered_by`: the coordinator who recorded the pickup after the fact for the carrier.
+    """
     issued_at = donation.picked_up_at or occurred_at
     year = periods.rome_year(issued_at)
     number = next_number(donation.store_id, year)
@@ -121,6 +124,8 @@ def issue(donation, user, occurred_at):
         "value_eur": value, "value_estimated": bool(donation.value_estimated),
         "crates_total": donation.crates_count,
     }
+    if entered_by is not None:
+        snapshot["entered_by"] = {"name": entered_by.name, "ref": entered_by.pseudonym}
     document = TransportDocument(donation_id=donation.id, store_id=donation.store_id,
                                  recipient_id=donation.recipient_id, carrier_id=carrier.id if carrier else None,
                                  year=year, number=number, issued_at=issued_at, kg=kg, value_eur=value,
