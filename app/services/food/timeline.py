@@ -35,6 +35,8 @@ TITLES = {
     "donation.expire": _l("Scaduta senza ritiro"),
     "donation.repost": _l("Cassette rimaste ripubblicate"),
     "crate.problem": _l("Problema segnalato su una cassetta"),
+    "donation.photo": _l("Foto della merce aggiunta"),
+    "donation.cold_chain_overdue": _l("Catena del freddo: a bordo oltre il limite"),
 }
 # Icons from static/icons/sprite.svg, one per kind of step.
 ICONS = {"donation.post": "box", "donation.claim": "truck", "donation.pickup": "truck",
