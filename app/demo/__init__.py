@@ -19,6 +19,16 @@ def _seed_history(rng):
 SEEDERS.append(_seed_history)
 
 
+def _seed_run(rng):
+    """The demo volunteer's run: a chilled lot on board with a photo, another pickup today (app/demo/run.py)."""
+    from app.demo.run import seed_run
+
+    seed_run(rng)
+
+
+SEEDERS.append(_seed_run)
+
+
 def is_empty():
     return db.session.scalar(select(func.count()).select_from(User)) == 0
 
