@@ -125,3 +125,25 @@ def test_run_page_at_phone_size_and_a_reorder(phone, browser_login, network, mak
     assert phone.console_errors == []
     _fresh()
     assert db.session.get(Donation, first.id).status == "claimed"
+
+
+def test_store_and_coordinator_pages_at_phone_size(phone, browser_login, network, screenshot):
+    donation = network.post(description="Yogurt alla frutta", category="latticini", storage="chilled")
+    pick_up(network, donation, temperature_c=4)
+    first = tokens(donation)[0]
+    send(network.charity_staff, "donation.receive", donation_id=donation.id, received_kg="11,5", temperature_c="5",
+         problems=[{"token": first, "kind": "damaged", "note": "Confezioni schiacciate"}])
+    browser_login(phone, network.clerk.email)
+    phone.goto(f"/negozio/donazioni/{donation.id}")
+    text = phone.inner_text("main")
+    assert "DDT n." in text and "11,5 kg" in text and "Confezioni schiacciate" in text and "Stampa su A4" in text
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "run_store_donation_received")
+    phone.context.clear_cookies()
+    browser_login(phone, network.coordinator.email)
+    phone.goto("/coordinamento/ritiri")
+    phone.get_by_role("link", name="Registra un ritiro fatto senza app").click()
+    phone.wait_for_selector("#donation_id")
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "run_backfill_form")
+    assert phone.console_errors == []
