@@ -115,7 +115,7 @@ def test_a_too_warm_reading_at_receipt_is_refused_and_flagged(network):
     result = send(network.charity_staff, "donation.receive", donation_id=donation.id, temperature_c="15,5")
     assert result["code"] == "too_warm" and result["limit_c"] == 14
     assert reload(donation).status == "picked_up"
-    assert [f.kind for f in db.session.scalars(db.select(Flag))] == ["too_warm"]
+    assert [f.kind for f in db.session.scalars(db.select(Flag))] == ["too_warm_receipt"]
 
 
 def test_a_cold_enough_reading_at_receipt_is_kept(network):

@@ -94,8 +94,10 @@ def test_charity_adds_photos_at_receipt_and_with_a_problem(client, login_as, net
     assert _upload(client, picked, stage="problem", data=png_bytes((600, 400)), token=token).status_code == 200
     rows = db.session.scalars(db.select(DonationPhoto).order_by(DonationPhoto.id)).all()
     assert [r.stage for r in rows] == ["receipt", "problem"] and rows[1].crate.token == token
-    # The volunteer's stage is not the charity's.
-    assert _upload(client, picked, stage="pickup").status_code == 409
+    # The volunteer's stage is not the charity's; the refused photo leaves no file behind.
+    before = set(os.listdir(photos.photo_dir()))
+    assert _upload(client, picked, stage="pickup", data=png_bytes((700, 500), mode="RGB")).status_code == 409
+    assert set(os.listdir(photos.photo_dir())) == before
 
 
 def test_the_store_page_shows_the_photos(client, login_as, network, picked):

@@ -68,6 +68,8 @@ def upload(donation_id):
     except ServiceError as error:
         return _answer(donation, stage, {"status": "refused", "code": error.code, "message": error.message}, 422)
     result = ops.apply(op, current_user, source="form")
+    if result["status"] == "refused":
+        photos.discard_unused(op["photo"]["key"])
     return _answer(donation, stage, result, 409 if result["status"] == "refused" else 200)
 
 

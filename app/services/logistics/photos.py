@@ -116,6 +116,15 @@ def attach(ctx):
     return {"donation_id": donation.id, "photo_id": row.id, "stage": stage}
 
 
+def discard_unused(key):
+    """Delete a stored file no photo row uses (its operation was refused): no orphan on disk."""
+    if db.session.scalar(select(DonationPhoto.id).where(DonationPhoto.key == key).limit(1)) is None:
+        try:
+            os.remove(path_of(key))
+        except (FileNotFoundError, ValueError):
+            pass
+
+
 def photos_of(donation, stage=None):
     """The photos of a donation (optionally of one stage), oldest first."""
     query = select(DonationPhoto).where(DonationPhoto.donation_id == donation.id)

@@ -218,11 +218,12 @@ def _refuse_receipt_if_too_warm(ctx, donation, reading):
     limit = rules.too_warm(donation, reading) if rules.needs_cold(donation) else None
     if limit is None:
         return
-    ctx.flag(donation, "too_warm", _(
+    ctx.flag(donation, "too_warm_receipt", _(
         "%(category)s a %(t)s °C all'arrivo all'ente (limite %(max)s °C): ricezione rifiutata.",
         category=category_label(donation.category), t=_num(reading), max=_num(limit)), even_if_refused=True)
-    ctx.emit("donation.too_warm", even_if_refused=True,
-             **_parties(donation, temperature_c=reading, limit_c=limit, by_id=ctx.user.id, stage="receipt"))
+    # Its own event: the pickup's too-warm push says the crates stay at the store, which is not so here.
+    ctx.emit("donation.too_warm_receipt", even_if_refused=True,
+             **_parties(donation, temperature_c=reading, limit_c=limit, by_id=ctx.user.id))
     raise Refused("too_warm", _(
         "Troppo caldo all'arrivo: %(t)s °C, il limite per questo cibo è %(max)s °C. Non distribuitelo: "
         "il coordinamento è stato avvisato.", t=_num(reading), max=_num(limit)),
