@@ -147,3 +147,21 @@ def test_store_and_coordinator_pages_at_phone_size(phone, browser_login, network
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
     screenshot(phone, "run_backfill_form")
     assert phone.console_errors == []
+
+
+def test_charity_adds_a_receipt_photo_online(phone, browser_login, network, screenshot, tmp_path):
+    donation = network.post(description="Frutta mista")
+    pick_up(network, donation)
+    picture = tmp_path / "arrivo.jpg"
+    picture.write_bytes(jpeg_with_exif(size=(1600, 1200)))
+    browser_login(phone, network.charity_staff.email)
+    phone.goto(f"/ente/consegne/{donation.id}")
+    phone.set_input_files(f"#photo-receipt-{donation.id}", str(picture))
+    phone.wait_for_selector(f"#photos-receipt-{donation.id} form[data-photo-ready]", state="attached")
+    phone.locator(f"#photos-receipt-{donation.id}").get_by_role("button", name="Invia la foto").click()
+    phone.wait_for_selector(f"#photos-receipt-{donation.id} >> text=Foto salvata")
+    phone.wait_for_selector(f"#photos-receipt-{donation.id} img")
+    _fresh()
+    assert [p.stage for p in db.session.scalars(db.select(DonationPhoto))] == ["receipt"]
+    screenshot(phone, "run_charity_receipt_photo")
+    assert phone.console_errors == []
