@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Flag, Operation
+from app.models import Flag, Notification, Operation
 from app.models.base import utcnow
 from app.services.logistics import coldchain
 from tests.pickups_helpers import network, pick_up, post_donation, reload, send, tokens  # noqa: F401
@@ -55,6 +55,10 @@ def test_past_the_limit_one_flag_for_the_coordinator_however_often_the_job_runs(
     assert len(flags) == 1 and flags[0].donation_id == donation.id and "Catena del freddo" in flags[0].message
     op = db.session.scalar(db.select(Operation).where(Operation.kind == "donation.cold_chain_overdue"))
     assert op.op_id == f"coldchain-{donation.id}" and op.user_id is None and op.source == "system"
+    # The driver is told at once (urgent), and the coordinators.
+    told = {(n.user_id, n.urgent) for n in db.session.scalars(db.select(Notification).where(
+        Notification.kind == "cold_chain"))}
+    assert told == {(network.volunteer.id, True), (network.coordinator.id, False)}
 
 
 def test_frozen_food_uses_its_own_limit(network):
@@ -116,6 +120,8 @@ def test_a_too_warm_reading_at_receipt_is_refused_and_flagged(network):
     assert result["code"] == "too_warm" and result["limit_c"] == 14
     assert reload(donation).status == "picked_up"
     assert [f.kind for f in db.session.scalars(db.select(Flag))] == ["too_warm_receipt"]
+    notes = db.session.scalars(db.select(Notification).where(Notification.kind == "too_warm")).all()
+    assert [n.user_id for n in notes] == [network.coordinator.id] and "arrivo" in notes[0].title
 
 
 def test_a_cold_enough_reading_at_receipt_is_kept(network):
