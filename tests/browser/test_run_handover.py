@@ -122,6 +122,15 @@ def test_run_page_at_phone_size_and_a_reorder(phone, browser_login, network, mak
     phone.reload()
     assert phone.locator("#run-stops li.run-stop").nth(2).locator("h3").inner_text() == name
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    # Once opened, the run works offline (the order as last seen).
+    wait_controlled(phone)
+    phone.reload()
+    wait_cached(phone, "/volontario/giro")
+    phone.context.set_offline(True)
+    phone.reload()
+    assert phone.locator("#run-stops li.run-stop").count() == 4
+    assert phone.locator("#run-stops li.run-stop").nth(2).locator("h3").inner_text() == name
+    phone.context.set_offline(False)
     assert phone.console_errors == []
     _fresh()
     assert db.session.get(Donation, first.id).status == "claimed"
