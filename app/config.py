@@ -132,6 +132,15 @@ class Config:
     RESET_MAX_PER_CLIENT = _int("RESET_MAX_PER_CLIENT", 20)  # reset requests per client address
     RESET_WINDOW_MINUTES = _int("RESET_WINDOW_MINUTES", 60)
     EMAIL_VERIFY_TTL_HOURS = _int("EMAIL_VERIFY_TTL_HOURS", 72)
+    # The driver's run (issue 14). Cold chain: hours on board after the pickup before the
+    # driver is warned and the coordinator flagged (DOMAIN.md: fresh food moves within hours).
+    COLD_CHAIN_LIMIT_HOURS = {"chilled": _float("COLD_CHAIN_LIMIT_HOURS_CHILLED", 2),
+                              "frozen": _float("COLD_CHAIN_LIMIT_HOURS_FROZEN", 4)}
+    # The stop-order solver's travel model: average speed by road, and minutes spent at each stop.
+    RUN_SPEED_KMH = _float("RUN_SPEED_KMH", 25)
+    RUN_STOP_MINUTES = _int("RUN_STOP_MINUTES", 10)
+    # Longest side of a handover photo as stored (the phone resizes to this before upload, too).
+    PHOTO_MAX_SIDE = _int("PHOTO_MAX_SIDE", 1600)
 
 
 class TestConfig(Config):

@@ -23,8 +23,9 @@ var PREFETCH_FRESH_MS = 5 * 60 * 1000;
 // Headers of a saved request that matter when it is sent again.
 var KEEP_HEADERS = ["content-type", "accept", "hx-request", "hx-target", "hx-trigger", "hx-current-url"];
 
-importScripts(CONFIG.outbox_script);
+importScripts(CONFIG.outbox_script, CONFIG.handover_script);
 var Outbox = self.RaccoltoOutbox;
+var Handover = self.RaccoltoHandover;  // photos in the outbox, DDTs offline (service_worker/handover.js)
 try {
   // Push listeners belong to the notifications work (service_worker/push.js). Until that
   // file exists /sw-push.js answers 404; this worker must install and run all the same.
@@ -288,7 +289,7 @@ function queue(request) {
     if (request.headers.has(name)) headers[name] = request.headers.get(name);
   });
   var meta = Outbox.decodeMeta(request.headers.get("X-Raccolto-Meta"));
-  return Promise.all([request.text(), Outbox.getMeta("user")]).then(function (values) {
+  return Promise.all([Handover.bodyOf(request), Outbox.getMeta("user")]).then(function (values) {
     var item = Outbox.record({ url: request.url, method: request.method, headers: headers, body: values[0] },
                              meta, values[1]);
     return Outbox.all().then(function (items) {
@@ -430,15 +431,17 @@ function sendForm(item, csrf) {
     if (form.has("csrf_token")) form.set("csrf_token", csrf);  // the form field wins over the header
     body = form.toString();
   }
-  return fetch(item.url, { method: item.method, headers: headers, body: body, credentials: "same-origin" })
-    .then(function (response) {
-      if (toLogin(response)) return { state: "login" };
-      if (response.status >= 500) return { state: "retry" };
-      if (response.ok) return { state: "sent" };
-      return response.text().then(function (text) {
-        return { state: "refused", code: String(response.status),
-                 message: response.headers.get("X-Raccolto-Message") || Outbox.readableText(text) };
-      });
+  return Handover.replayRequest(item, csrf, headers).then(function (multipart) {
+    if (multipart) { headers = multipart.headers; body = multipart.body; }
+    return fetch(item.url, { method: item.method, headers: headers, body: body, credentials: "same-origin" });
+  }).then(function (response) {
+    if (toLogin(response)) return { state: "login" };
+    if (response.status >= 500) return { state: "retry" };
+    if (response.ok) return { state: "sent" };
+    return response.text().then(function (text) {
+      return { state: "refused", code: String(response.status),
+               message: response.headers.get("X-Raccolto-Message") || Outbox.readableText(text) };
     });
+  });
 }
 

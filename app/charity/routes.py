@@ -36,9 +36,20 @@ def _delivery(donation_id):
 
 
 def _context(donation):
-    """What the receipt templates need."""
+    """What the receipt templates need (with the DDT, photos and cold-chain limit, issue 14)."""
+    from app.domain import max_pickup_temperature
+    from app.services.impact import documents
+    from app.services.logistics import photos
+    from app.services.ops import rules
+
+    issued = donation.status in documents.ISSUED_STATUSES
     return {"donation": donation, "taken": pickups.taken_crates(donation),
-            "problem_kinds": [(kind, problem_label(kind)) for kind in PROBLEM_KINDS]}
+            "problem_kinds": [(kind, problem_label(kind)) for kind in PROBLEM_KINDS],
+            "ddt": documents.for_donation(donation.id) if issued else None,
+            "receipt_photos": photos.photos_of(donation, "receipt") if issued else [],
+            "problem_photos": photos.photos_of(donation, "problem") if issued else [],
+            "cold": rules.needs_cold(donation),
+            "max_temperature": max_pickup_temperature(donation.category, donation.storage)}
 
 
 @bp.route("/consegne/<int:donation_id>")
@@ -79,7 +90,8 @@ def receive(donation_id):
             problems.append({"token": crate.token, "kind": kind,
                              "note": request.form.get(f"note-{crate.token}", "")})
     result = apply_form("donation.receive", donation_id=donation_id,
-                        received_kg=request.form.get("received_kg"), problems=problems)
+                        received_kg=request.form.get("received_kg"), problems=problems,
+                        temperature_c=request.form.get("temperature_c"))
     db.session.refresh(donation)
     return respond(result, "charity/_receipt_panel.html", _back(donation_id), **_context(donation))
 

@@ -25,7 +25,10 @@ from app.volunteer.actions import apply_form, category, message
 
 FLAG_LABELS = {"late_unclaim": _l("Rinuncia all'ultimo momento"), "custody_conflict": _l("Conflitto di custodia"),
                "too_warm": _l("Troppo caldo al ritiro"), "receipt_problem": _l("Problema alla consegna"),
-               "no_recipient": _l("Senza ente"), "unapproved_scan": _l("Scansione di un volontario non approvato")}
+               "no_recipient": _l("Senza ente"), "unapproved_scan": _l("Scansione di un volontario non approvato"),
+               # The driver's run (issue 14).
+               "cold_chain": _l("Catena del freddo oltre il limite"),
+               "too_warm_receipt": _l("Troppo caldo all'arrivo")}
 
 
 def _day():

@@ -35,6 +35,14 @@ def _seed_mail(rng):
 
 
 SEEDERS.append(_seed_mail)
+def _seed_run(rng):
+    """The demo volunteer's run: a chilled lot on board with a photo, another pickup today (app/demo/run.py)."""
+    from app.demo.run import seed_run
+
+    seed_run(rng)
+
+
+SEEDERS.append(_seed_run)
 
 
 def is_empty():

@@ -12,3 +12,4 @@ from app.models.rota import (Absence, CalendarToken, PickupSchedule, RotaSetting
                              StandingSignup, TraineeConfirmation)
 from app.models.mail import (MailAddress, MailDelivery, MailDigest, NotificationChannel,  # noqa: F401
                              PasswordReset, ResetRequest)
+from app.models.run import DonationPhoto, RunOrder  # noqa: F401,E402

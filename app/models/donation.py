@@ -65,6 +65,7 @@ class Donation(db.Model):
     received_at = mapped_column(UTCDateTime)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     received_kg: Mapped[float | None] = mapped_column(Float)
+    received_temperature_c: Mapped[float | None] = mapped_column(Float)  # cold food, at receipt
     cancelled_at = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(String(300), default="")
     expired_at = mapped_column(UTCDateTime)

@@ -23,6 +23,8 @@ class Operation(db.Model):
     kind: Mapped[str] = mapped_column(String(32), index=True)
     donation_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # A coordinator's backfill (issue 14): user_id entered it, this volunteer did it.
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     source: Mapped[str] = mapped_column(String(12), default="form")  # form, api, offline
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     occurred_at = mapped_column(UTCDateTime, nullable=False)
@@ -32,4 +34,5 @@ class Operation(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    user = relationship("User")
+    user = relationship("User", foreign_keys=[user_id])
+    on_behalf_of = relationship("User", foreign_keys=[on_behalf_of_id])

@@ -13,11 +13,15 @@ from app.extensions import db
 from app.models import Donation
 
 # The list pages that carry the prefetch list (not every page: it costs a query).
-LIST_ENDPOINTS = {"volunteer.home", "volunteer.mine", "charity.home"}
+LIST_ENDPOINTS = {"volunteer.home", "volunteer.mine", "charity.home", "volunteer.run"}
+# Pages of one pickup that carry its transport document (the DDT must open offline).
+PICKUP_ENDPOINTS = {"volunteer.pickup", "volunteer.scan_page"}
 
 
 def prefetch_urls():
     """URLs for <meta name="raccolto-prefetch"> on the current page (empty on most pages)."""
+    if request.endpoint in PICKUP_ENDPOINTS and current_user.is_authenticated:
+        return _ddt_urls(current_user, [request.view_args.get("donation_id")])
     if request.endpoint not in LIST_ENDPOINTS or not current_user.is_authenticated:
         return []
     urls = []
@@ -28,6 +32,10 @@ def prefetch_urls():
             urls.append(url_for("volunteer.pickup", donation_id=donation.id))
             urls.append(url_for("volunteer.scan_page", donation_id=donation.id))
             urls += [url_for("crates.show", token=crate.token) for crate in donation.crates]
+        if request.endpoint != "volunteer.home":  # the home page's queries are counted (issue 17)
+            urls += _ddt_urls(current_user, [d.id for d in held if d.status == "picked_up"])
+        if request.endpoint != "volunteer.run":
+            urls.append(url_for("volunteer.run"))
     elif request.endpoint.startswith("charity."):
         org = current_user.org_for("charity")
         if org is not None:
@@ -36,3 +44,15 @@ def prefetch_urls():
             for donation in coming:
                 urls += [url_for("crates.show", token=crate.token) for crate in donation.crates]
     return urls
+
+
+def _ddt_urls(user, donation_ids):
+    """The DDT pages of these donations that `user` carries (goods on board travel with them)."""
+    from app.models import TransportDocument
+
+    ids = [i for i in donation_ids if i]
+    if not ids:
+        return []
+    found = db.session.scalars(select(TransportDocument.id).where(
+        TransportDocument.donation_id.in_(ids), TransportDocument.carrier_id == user.id)).all()
+    return [url_for("documents.ddt", document_id=document_id) for document_id in found]

@@ -39,6 +39,13 @@ def push_script():
         return _script(handle.read())
 
 
+@bp.route("/sw-handover.js")
+def handover_script():
+    """The worker's part for the driver's run: photos in the outbox (service_worker/handover.js)."""
+    with open(shell.HANDOVER_SOURCE, encoding="utf-8") as handle:
+        return _script(handle.read())
+
+
 @bp.route("/manifest.webmanifest")
 def manifest():
     """The web app manifest; its start URL is the signed-in user's home."""

@@ -18,6 +18,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SW_SOURCE = os.path.join(ROOT, "service_worker", "sw.js")
 # Owned by the notifications work; served at /sw-push.js only when it exists.
 PUSH_SOURCE = os.path.join(ROOT, "service_worker", "push.js")
+# The driver's run (issue 14): photos in the outbox, DDTs offline; served at /sw-handover.js.
+HANDOVER_SOURCE = os.path.join(ROOT, "service_worker", "handover.js")
 # Templates rendered into precached pages: a change in them is a new version too.
 SHELL_TEMPLATES = ("pwa/offline.html", "pwa/_queued.html")
 
@@ -47,7 +49,7 @@ def _file_digest(path):
 def version():
     """A short hash of everything the worker precaches, its own source and push.js."""
     digest = hashlib.sha256()
-    paths = [SW_SOURCE, PUSH_SOURCE]
+    paths = [SW_SOURCE, PUSH_SOURCE, HANDOVER_SOURCE]
     paths += [os.path.join(current_app.static_folder, name) for name in shell_static_files()]
     paths += [os.path.join(current_app.template_folder, name) for name in SHELL_TEMPLATES]
     for path in paths:
@@ -71,11 +73,14 @@ def worker_script():
         "login": url_for("auth.login"),
         "outbox_script": asset("js/idb-outbox.js"),
         "push_script": url_for("pwa.push_script"),
+        "handover_script": url_for("pwa.handover_script"),
         # Network-first pages that may be opened offline: the volunteer's and the
         # charity's own pages, crate pages and the outbox itself.
         "page_prefixes": ["/volontario/", "/ente/", "/c/", url_for("pwa.outbox"),
                           # Public campaign and event pages: readable offline once visited.
-                          "/campagne", "/eventi"],
+                          "/campagne", "/eventi",
+                          # The DDT travels with the goods: shown to an officer without signal.
+                          "/documenti/ddt/"],
         # The home page is matched exactly: as a prefix "/" would match everything.
         "exact_pages": [url_for("public.home")],
     }

@@ -12,3 +12,4 @@ from app.services.notify import push, triggers  # noqa: F401  (the notification 
 from app.services import rota  # noqa: F401  (the rota's kinds and its slot generation job)
 from app.services.notify import rota as rota_notify  # noqa: F401  (the rota's notifications and reminders)
 from app.services.notify import digest, mail, mail_channel, password_reset  # noqa: F401,E501  (mail outbox, channel hooks, digest and reset jobs)
+from app.services.logistics import coldchain, photos, run  # noqa: F401  (issue 14: cold-chain job, photo and run kinds)

@@ -151,8 +151,14 @@ def donation(donation_id):
     """A donation: its state, crates, labels, actions and custody timeline."""
     item = own_donation(donation_id)
     reposted_as = db.session.scalar(select(Donation.id).where(Donation.reposted_from_id == item.id))
+    from app.services.impact import documents
+    from app.services.logistics import photos
+
+    issued = item.status in documents.ISSUED_STATUSES
     return render_page_or_fragment("store/donation.html", "store/_donation_state.html", donation=item,
-                                   timeline=timeline(item), op_id=ops.new_op_id(), reposted_as=reposted_as)
+                                   timeline=timeline(item), op_id=ops.new_op_id(), reposted_as=reposted_as,
+                                   ddt=documents.for_donation(item.id) if issued else None,
+                                   photos=photos.photos_of(item) if issued else [])
 
 
 @bp.route("/donazioni/<int:donation_id>/modifica", methods=["GET", "POST"])

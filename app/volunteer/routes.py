@@ -8,7 +8,8 @@ from app.domain import max_pickup_temperature
 from app.extensions import db
 from app.models import Crate, Donation
 from app.models.base import utcnow
-from app.services.logistics import pickups
+from app.services.impact import documents
+from app.services.logistics import coldchain, photos, pickups
 from app.services.ops import rules
 from app.services.rota import queries as rota_queries
 from app.services.food.timeline import timeline
@@ -36,7 +37,10 @@ def _context(donation, **extra):
             "staged": pickups.staged_crates(donation, current_user.id),
             "past_best_before": bool(rules.best_before_blocker(donation, now, False)),
             "scanning": _scanning(donation), "cold": rules.needs_cold(donation),
-            "max_temperature": max_pickup_temperature(donation.category, donation.storage), **extra}
+            "max_temperature": max_pickup_temperature(donation.category, donation.storage),
+            # The DDT travels with the goods from the pickup on (issue 14), and the cold-chain clock.
+            "ddt": documents.for_donation(donation.id) if donation.status in documents.ISSUED_STATUSES else None,
+            "clock": coldchain.clock(donation, now), **extra}
 
 
 def _scanning(donation):
@@ -75,7 +79,9 @@ def mine():
 def pickup(donation_id):
     """One pickup: where, when, what, where to, the next action and the custody timeline."""
     donation = _donation(donation_id)
-    return render_template("volunteer/pickup.html", timeline=timeline(donation), **_context(donation))
+    shown = donation.claimed_by_id == current_user.id and donation.status != "posted"
+    return render_template("volunteer/pickup.html", timeline=timeline(donation),
+                           photos=photos.photos_of(donation, "pickup") if shown else None, **_context(donation))
 
 
 @bp.route("/ritiri/<int:donation_id>/prenota", methods=["POST"])

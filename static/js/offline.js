@@ -143,7 +143,9 @@
     var buttons = form.querySelectorAll("button, input[type=submit]");
     buttons.forEach(function (b) { b.disabled = true; });
     fetch(form.action, {
-      method: "POST", credentials: "same-origin", body: new URLSearchParams(data),
+      // A photo form is multipart (its file would not survive URL encoding).
+      method: "POST", credentials: "same-origin",
+      body: form.enctype === "multipart/form-data" ? data : new URLSearchParams(data),
       headers: { "X-Raccolto-Offline": "1", "X-Raccolto-Meta": Outbox.encodeMeta(metaFor(form, entries, submitter)) }
     }).then(function (response) {
       if (response.status === 202 && response.headers.get("X-Raccolto-Queued")) {

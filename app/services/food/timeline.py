@@ -35,6 +35,8 @@ TITLES = {
     "donation.expire": _l("Scaduta senza ritiro"),
     "donation.repost": _l("Cassette rimaste ripubblicate"),
     "crate.problem": _l("Problema segnalato su una cassetta"),
+    "donation.photo": _l("Foto della merce aggiunta"),
+    "donation.cold_chain_overdue": _l("Catena del freddo: a bordo oltre il limite"),
 }
 # Icons from static/icons/sprite.svg, one per kind of step.
 ICONS = {"donation.post": "box", "donation.claim": "truck", "donation.pickup": "truck",
@@ -139,10 +141,15 @@ def timeline(donation, include_refused=False):
         title = _title(op, crate_numbers)
         if op.status != "applied":
             title = _("Rifiutata: %(title)s", title=title)
+        details = _details(op)
+        if op.on_behalf_of_id is not None:
+            # A coordinator's backfill: the volunteer did it, the coordinator typed it in.
+            details.append(_("Registrato dopo da %(who)s per conto del volontario.", who=who(op.user)))
         entries.append(Entry(
-            kind=op.kind, title=title, who=who(op.user), occurred_at=op.occurred_at,
+            kind=op.kind, title=title, who=who(op.on_behalf_of if op.on_behalf_of_id is not None else op.user),
+            occurred_at=op.occurred_at,
             received_at=op.received_at, sent_late=op.received_at - op.occurred_at > LATE_AFTER,
             source=op.source, icon=ICONS.get(op.kind, "box"),
-            details=_details(op) + ([op.message] if op.status != "applied" and op.message else []),
+            details=details + ([op.message] if op.status != "applied" and op.message else []),
             flags=flags.get(op.id, [])))
     return entries

@@ -49,7 +49,7 @@ def issue_on_pickup(ctx):
         return
     if db.session.scalar(select(TransportDocument.id).where(TransportDocument.donation_id == donation.id)):
         return
-    issue(donation, ctx.user, ctx.occurred_at)
+    issue(donation, ctx.user, ctx.occurred_at, backfilled_by=ctx.entered_by)
 
 
 if issue_on_pickup not in SUBSCRIBERS:  # registered once, however often this module is imported
@@ -103,8 +103,11 @@ def _entered_by(donation):
     return {"name": poster.name, "ref": poster.pseudonym}
 
 
-def issue(donation, user, occurred_at):
-    """Create the DDT of `donation` now (numbered, with a snapshot of parties and goods)."""
+def issue(donation, user, occurred_at, backfilled_by=None):
+    """Create the DDT of `donation` now (numbered, with a snapshot of parties and goods).
+
+    `backfilled_by`: the coordinator who recorded the pickup after the fact for the carrier.
+    """
     issued_at = donation.picked_up_at or occurred_at
     year = periods.rome_year(issued_at)
     number = next_number(donation.store_id, year)
@@ -133,6 +136,8 @@ def issue(donation, user, occurred_at):
         "crates_total": donation.crates_count,
         "entered_by": _entered_by(donation),
     }
+    if backfilled_by is not None:
+        snapshot["backfilled_by"] = {"name": backfilled_by.name, "ref": backfilled_by.pseudonym}
     document = TransportDocument(donation_id=donation.id, store_id=donation.store_id,
                                  recipient_id=donation.recipient_id, carrier_id=carrier.id if carrier else None,
                                  year=year, number=number, issued_at=issued_at, kg=kg, value_eur=value,

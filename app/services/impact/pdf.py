@@ -116,7 +116,9 @@ def ddt_pdf(document, signed=None):
                 (_("Causale"), snap.get("reason", "")),
                 (_("Cedente (donatore)"), _party_lines(snap.get("donor"), _("P. IVA"))),
                 (_("Destinatario"), _party_lines(snap.get("recipient"), _("C.F./P. IVA"))),
-                (_("Vettore (volontario)"), (snap.get("carrier") or {}).get("name", "")),
+                (_("Vettore (volontario)"), (snap.get("carrier") or {}).get("name", "") + (
+                    " · " + _("Ritiro registrato dopo da %(name)s (coordinamento)", name=snap["backfilled_by"]["name"])
+                    if snap.get("backfilled_by") else "")),
                 *([(_("Dati inseriti per conto del donatore da"), snap["entered_by"]["name"])]
                   if snap.get("entered_by") else []),
                 (_("Inizio trasporto"), f"{when(document.issued_at)} · {start.get('place', '')}"),

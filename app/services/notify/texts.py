@@ -128,6 +128,21 @@ def too_warm(donation, reading, limit):
               what=what(donation), t=format_decimal(reading or 0, "0.#"), max=format_decimal(limit or 0, "0.#")))
 
 
+def too_warm_receipt(donation, reading, limit):
+    return (_("Troppo caldo all'arrivo all'ente"),
+            _("%(what)s a %(t)s °C (limite %(max)s °C): ricezione rifiutata, la catena del freddo si è rotta.",
+              what=what(donation), t=format_decimal(reading or 0, "0.#"), max=format_decimal(limit or 0, "0.#")))
+
+
+def cold_chain(donation, for_driver):
+    if for_driver:
+        return (_("Catena del freddo: consegna subito"),
+                _("%(what)s è a bordo oltre il limite per il cibo refrigerato o surgelato: portalo all'ente "
+                  "adesso o chiama il coordinamento.", what=what(donation)))
+    return (_("Catena del freddo oltre il limite"),
+            _("%(what)s è a bordo da troppo tempo: senti il volontario.", what=what(donation)))
+
+
 def conflict(donation, scanner, previous, previous_status, moved):
     who = scanner.name if scanner else "?"
     if not moved:

@@ -118,6 +118,10 @@ def _dispatch(ctx):
     if donation is not None:
         for data in events.get("donation.too_warm", []):
             _too_warm(donation, data, actor)
+        for data in events.get("donation.too_warm_receipt", []):
+            notify(coordinators(), "too_warm", "alerts", lambda: texts.too_warm_receipt(
+                donation, data.get("temperature_c"), data.get("limit_c")),
+                url=page_for("coordinator", donation), donation_id=donation.id)
     if ctx.refusal:
         if ctx.source == "offline" and ctx.user is not None:
             notify([ctx.user], "refused", "problems", lambda: texts.refused(ctx.kind, ctx.refusal, donation),
@@ -154,6 +158,8 @@ def _dispatch(ctx):
                donation_id=donation.id, dedupe_key=f"on_the_way:{donation.id}")
     for data in events.get("donation.conflict", []):
         _conflict(ctx, donation, data, actor)
+    if ctx.kind == "donation.cold_chain_overdue":
+        _cold_chain(donation)
 
 
 def offer(donation, now, again=False, exclude=()):
@@ -235,6 +241,16 @@ def _too_warm(donation, data, actor):
                                 (coordinators(), "alerts", "coordinator")):
         notify(_others(people, actor), "too_warm", topic, lambda: texts.too_warm(donation, reading, limit),
                url=page_for(side, donation), donation_id=donation.id)
+
+
+def _cold_chain(donation):
+    """Cold food on board past its limit (issue 14): the driver, urgently, and the coordinators."""
+    driver = _user(donation.holder_id or donation.claimed_by_id)
+    notify([driver], "cold_chain", "problems", lambda: texts.cold_chain(donation, for_driver=True),
+           url=page_for("volunteer", donation), donation_id=donation.id, urgent=True,
+           dedupe_key=f"cold_chain:{donation.id}")
+    notify(coordinators(), "cold_chain", "alerts", lambda: texts.cold_chain(donation, for_driver=False),
+           url=page_for("coordinator", donation), donation_id=donation.id, dedupe_key=f"cold_chain:{donation.id}")
 
 
 def _conflict(ctx, donation, data, actor):

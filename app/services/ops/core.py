@@ -84,6 +84,8 @@ class Context:
     # Entered after the fact by trusted server code (demo history, a coordinator's
     # backfill): subscribers may skip telling people about the past.
     backfill: bool = False
+    # Who typed it in when `user` is the volunteer it is recorded for (a coordinator's backfill).
+    entered_by: object = None
     donation_id: int | None = None
     events: list = field(default_factory=list)
     flags: list = field(default_factory=list)
@@ -193,12 +195,14 @@ def _refusal(raw, code, message):
             "status": "refused", "code": code, "message": message}
 
 
-def apply(raw, user, source="form", backfill=False, now=None):
+def apply(raw, user, source="form", backfill=False, now=None, on_behalf_of=None):
     """Apply one operation dict for `user`; always returns a result dict, never raises Refused.
 
     Trusted server code only (never from request data): `backfill=True` lifts the
     offline age limit, for operations entered after the fact, and `now` replaces
     the server clock (demo history, tests), so received_at lies in the past too.
+    `on_behalf_of` (with backfill, by a coordinator only): the handler acts as that
+    volunteer, the log keeps `user` as who entered it and the volunteer beside it.
     """
     if not isinstance(raw, dict):
         return _refusal({}, "invalid", _("Operazione non leggibile."))
@@ -222,7 +226,10 @@ def apply(raw, user, source="form", backfill=False, now=None):
         return _refusal(raw, "not_allowed", _("Accedi per inviare operazioni."))
     if HANDLERS[kind].system:
         return _refusal(raw, "not_allowed", _("Questa operazione la esegue solo il sistema."))
-    return _apply(raw, op_id, kind, user, source, backfill, now)
+    if on_behalf_of is not None and not (backfill and user.has_role("coordinator")):
+        return _refusal(raw, "not_allowed", _("Solo un coordinatore può registrare un ritiro per conto di "
+                                              "un volontario."))
+    return _apply(raw, op_id, kind, user, source, backfill, now, on_behalf_of)
 
 
 def apply_system(kind, payload, now=None, op_id=None):
@@ -241,7 +248,7 @@ def apply_system(kind, payload, now=None, op_id=None):
     return _apply(raw, raw["op_id"], kind, None, "system", True, now)
 
 
-def _apply(raw, op_id, kind, user, source, backfill, now):
+def _apply(raw, op_id, kind, user, source, backfill, now, on_behalf_of=None):
     """Run the handler in one write transaction and log the outcome (see apply)."""
     spec = HANDLERS[kind]
     received_at = now or utcnow()
@@ -250,8 +257,9 @@ def _apply(raw, op_id, kind, user, source, backfill, now):
     if problem:
         return _log_invalid(op_id, kind, user, source, payload, received_at, *problem)
     occurred_at = parse_time(raw.get("occurred_at")) or received_at
-    ctx = Context(op_id=op_id, kind=kind, user=user, payload=payload, occurred_at=occurred_at,
-                  received_at=received_at, source=source, backfill=backfill and source != "system")
+    ctx = Context(op_id=op_id, kind=kind, user=on_behalf_of or user, payload=payload, occurred_at=occurred_at,
+                  received_at=received_at, source=source, backfill=backfill and source != "system",
+                  entered_by=user if on_behalf_of is not None else None)
     time_problem = _implausible(occurred_at, received_at, backfill)
     try:
         with write_transaction():
@@ -274,6 +282,7 @@ def _apply(raw, op_id, kind, user, source, backfill, now):
                 result = {**result, "clock_adjusted": True}
             op = Operation(op_id=op_id, kind=kind, donation_id=ctx.donation_id or _existing(payload.get("donation_id")),
                            user_id=user.id if user is not None else None, source=source, payload=_jsonable(payload),
+                           on_behalf_of_id=on_behalf_of.id if on_behalf_of is not None else None,
                            occurred_at=ctx.occurred_at, received_at=received_at, status=status,
                            code=code, message=message, result=_jsonable(result))
             db.session.add(op)

@@ -223,6 +223,8 @@ def receive(ctx):
         raise Refused("wrong_state", wrong_state_message(donation))
     kg = _kg(ctx.payload.get("received_kg"), donation)
     problems = _problems(ctx.payload.get("problems"), donation)
+    reading = rules.temperature(ctx.payload.get("temperature_c"))
+    _refuse_receipt_if_too_warm(ctx, donation, reading)
     for crate in donation.crates:
         if crate.status not in TAKEN:
             continue
@@ -232,13 +234,30 @@ def receive(ctx):
         if kind != "missing":
             crate.received_at = crate.received_at or ctx.occurred_at
     ctx.transition(donation, "receive", received_at=ctx.occurred_at, received_by_id=ctx.user.id,
-                   received_kg=kg, holder_id=None)
+                   received_kg=kg, holder_id=None, received_temperature_c=reading)
     listed = [{"n": c.n, "kind": problems[c.token][0]} for c in donation.crates if c.token in problems]
     if listed:
         ctx.flag(donation, "receipt_problem", _("Problemi alla ricezione: %(list)s", list=", ".join(
             f"{_('cassetta')} {p['n']} ({problem_label(p['kind'])})" for p in listed)))
     ctx.emit("donation.received", **_parties(donation, received_kg=kg, problems=listed))
     return {"donation_id": donation.id, "received_kg": kg, "problems": len(listed)}
+
+
+def _refuse_receipt_if_too_warm(ctx, donation, reading):
+    """Refuse receipt of cold food warmer than the pickup thresholds (the cold chain broke)."""
+    limit = rules.too_warm(donation, reading) if rules.needs_cold(donation) else None
+    if limit is None:
+        return
+    ctx.flag(donation, "too_warm_receipt", _(
+        "%(category)s a %(t)s °C all'arrivo all'ente (limite %(max)s °C): ricezione rifiutata.",
+        category=category_label(donation.category), t=_num(reading), max=_num(limit)), even_if_refused=True)
+    # Its own event: the pickup's too-warm push says the crates stay at the store, which is not so here.
+    ctx.emit("donation.too_warm_receipt", even_if_refused=True,
+             **_parties(donation, temperature_c=reading, limit_c=limit, by_id=ctx.user.id))
+    raise Refused("too_warm", _(
+        "Troppo caldo all'arrivo: %(t)s °C, il limite per questo cibo è %(max)s °C. Non distribuitelo: "
+        "il coordinamento è stato avvisato.", t=_num(reading), max=_num(limit)),
+        temperature_c=reading, limit_c=limit)
 
 
 def problem_label(kind):

@@ -5,23 +5,18 @@ ignored); the pixels are then written again as new JPEG files, so EXIF (GPS
 position, camera serial), comments and anything hidden after the image data
 never reach the public site.
 """
-import io
 import os
 import secrets
-import warnings
 
 from flask import current_app
-from flask_babel import gettext as _
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from app.extensions import db
 from app.models.page import UploadedImage
-from app.services import ServiceError
+from app.services.media import images as media_images
 
 WIDTHS = (480, 960, 1600)
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
-MAX_PIXELS = 40_000_000  # a 8000x5000 photo; larger is refused rather than decoded
-MIN_SIDE = 200
+MAX_PIXELS = media_images.MAX_PIXELS  # tests lower it here
 JPEG_QUALITY = 82
 
 
@@ -32,68 +27,12 @@ def image_dir():
     return path
 
 
-def _not_an_image():
-    return ServiceError("not_an_image", _("Il file caricato non è un'immagine: scegli una foto "
-                                          "in formato JPEG, PNG o WebP."))
-
-
-def _too_large():
-    return ServiceError("too_large", _("L'immagine è troppo grande (più di 40 megapixel): "
-                                       "riducila e riprova."))
-
-
 def decode(data):
-    """Open `data` as an image or refuse it with an Italian message."""
-    if not data:
-        raise ServiceError("empty", _("Il file è vuoto: scegli di nuovo la foto."))
-    try:
-        with warnings.catch_warnings():
-            # A decompression bomb warning becomes an error: we refuse such files.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-            probe.verify()
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ACCEPTED_FORMATS:
-                raise _not_an_image()
-            if image.width * image.height > MAX_PIXELS:
-                raise _too_large()
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_large() from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise _not_an_image() from None
-    if min(image.size) < MIN_SIDE:
-        raise ServiceError("too_small", _("L'immagine è troppo piccola: serve almeno %(n)d pixel per lato.",
-                                          n=MIN_SIDE))
-    return image
+    """Open `data` as an image or refuse it with an Italian message (see media.images.decode)."""
+    return media_images.decode(data, max_pixels=MAX_PIXELS)
 
 
-def _to_srgb(image):
-    """Convert pixels from an embedded colour profile (e.g. a phone's Display P3) to sRGB."""
-    icc = image.info.get("icc_profile")
-    if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
-        return image
-    try:
-        return ImageCms.profileToProfile(image, ImageCms.ImageCmsProfile(io.BytesIO(icc)),
-                                         ImageCms.createProfile("sRGB"), outputMode=image.mode
-                                         if image.mode != "CMYK" else "RGB")
-    except (ImageCms.PyCMSError, OSError):
-        return image  # a broken profile: keep the pixels as they are
-
-
-def _flatten(image):
-    """Orientation from EXIF, sRGB colours, alpha on white (JPEG has none), and no metadata."""
-    image = _to_srgb(ImageOps.exif_transpose(image))
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        background.paste(image, mask=image.getchannel("A"))
-        image = background
-    else:
-        image = image.convert("RGB")
-    # Pillow carries .info (EXIF, comment, ICC profile, XMP) into saved files: empty it.
-    image.info = {}
-    return image
+_flatten = media_images.flatten
 
 
 def store(image, user=None):
