@@ -105,6 +105,14 @@ class Config:
     MEAL_KG = _float("MEAL_KG", 0.5)  # 1 meal equivalent (Banco Alimentare/LARN basis)
     CO2E_PER_KG = _float("CO2E_PER_KG", 2.5)  # kg CO2e per kg food (FAO 2013 Food Wastage Footprint)
 
+    # Partners (issue 15). A store without a signed agreement in force cannot post, and a
+    # charity without one is not proposed as recipient. Signed PDFs up to AGREEMENT_PDF_MAX_MB.
+    AGREEMENTS_REQUIRED = _bool("AGREEMENTS_REQUIRED", True)
+    AGREEMENT_PDF_MAX_MB = _float("AGREEMENT_PDF_MAX_MB", 5)
+    # Reminders to the coordinators this many days before an agreement ends.
+    AGREEMENT_REMINDER_DAYS = tuple(int(d) for d in os.environ.get(
+        "AGREEMENT_REMINDER_DAYS", "60,15").split(",") if d.strip())
+
 
 class TestConfig(Config):
     """Settings the test suite starts from; tests pass overrides to create_app."""
@@ -115,3 +123,5 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
     PUBLIC_BASE_URL = "http://localhost"
     SERVER_NAME = None
+    # Tests make stores and charities without agreements; tests of agreements turn it on.
+    AGREEMENTS_REQUIRED = False

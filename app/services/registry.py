@@ -9,3 +9,5 @@ it happens to load.
 from app.services import ops  # noqa: F401  (the engine and its donation kinds)
 from app.services.impact import documents  # noqa: F401  (issues the DDT inside the pickup transaction)
 from app.services.notify import push, triggers  # noqa: F401  (the notification subscriber; push and alert jobs)
+from app.services.ops import partners as partner_ops  # noqa: F401,E402  (agreement.* and charity.* kinds)
+from app.services.notify import partners as partner_reminders  # noqa: F401,E402  (agreement reminders and expiry)
