@@ -55,10 +55,11 @@ def create_app(overrides=None):
     from app.impact import bp as impact_bp
     from app.documents import bp as documents_bp
     from app.opendata import bp as opendata_bp
+    from app.partners import bp as partners_bp
 
     app.register_blueprint(pwa_bp)
     for blueprint in (auth_bp, account_bp, coordination_bp, store_bp, volunteer_bp,
                       charity_bp, public_bp, campaigns_bp, api_bp, crates_bp, notifications_bp,
-                      impact_bp, documents_bp, opendata_bp):
+                      impact_bp, documents_bp, opendata_bp, partners_bp):
         app.register_blueprint(blueprint)
     return app

@@ -104,7 +104,7 @@ def save(ctx):
     db.session.add(agreement)
     db.session.flush()
     return {"agreement_id": agreement.id, "organisation_id": agreement.organisation_id,
-            "status": agreement.status}
+            "agreement_status": agreement.status}
 
 
 def _signable(values):
@@ -144,7 +144,7 @@ def status(ctx):
     if target == "signed":
         agreement.signed_on = signed_on or agreements.today(ctx.occurred_at)
     agreement.updated_at = ctx.received_at
-    return {"agreement_id": agreement.id, "status": target, "previous_status": previous}
+    return {"agreement_id": agreement.id, "agreement_status": target, "previous_status": previous}
 
 
 @handler("agreement.upload")
@@ -195,7 +195,7 @@ def expire(ctx):
     if agreement.status != "signed" or not agreement.ends_on or agreement.ends_on >= agreements.today(ctx.received_at):
         raise Refused("wrong_state", _("La convenzione non è scaduta."))
     agreement.status, agreement.updated_at = "expired", ctx.received_at
-    return {"agreement_id": agreement.id, "status": "expired"}
+    return {"agreement_id": agreement.id, "agreement_status": "expired"}
 
 
 def _charity(ctx):
