@@ -15,7 +15,7 @@ from app.services.pages import agreement_text
 from app.services.partners import agreements
 
 PAGE = 50
-FIELDS = ("kind", "starts_on", "ends_on", "signatory_name", "signatory_role", "network_signatory", "notes")
+FIELDS = ("agreement_kind", "starts_on", "ends_on", "signatory_name", "signatory_role", "network_signatory", "notes")
 
 
 def _page_args():
@@ -107,7 +107,7 @@ def template(kind):
     if kind not in AGREEMENT_KINDS:
         abort(404)
     if request.method == "POST":
-        result = apply_form("agreement.template", kind=kind, body=request.form.get("body", ""))
+        result = apply_form("agreement.template", agreement_kind=kind, body=request.form.get("body", ""))
         return answer(result, url_for("partners.template", kind=kind), _("Modello salvato."))
     body = agreement_text.template_body(kind)
     return render_template("partners/template.html", kind=kind, body=body, label=agreements.KIND_LABELS[kind],

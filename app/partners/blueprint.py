@@ -14,9 +14,9 @@ from app.services import ops
 bp = Blueprint("partners", __name__)
 
 
-def apply_form(kind, **fields):
+def apply_form(op_kind, **fields):
     """Apply the form's operation (op_id from the page, so a double tap is a duplicate)."""
-    raw = {"op_id": request.form.get("op_id") or ops.new_op_id(), "kind": kind, **fields}
+    raw = {"op_id": request.form.get("op_id") or ops.new_op_id(), **fields, "kind": op_kind}
     return ops.apply(raw, current_user._get_current_object(), source="form")
 
 

@@ -16,7 +16,7 @@ from app.models.partners import AGREEMENT_KINDS, Agreement, AgreementTemplate, C
 from app.services.ops.core import Refused, handler
 from app.services.partners import agreements, capacity as capacities, uploads
 
-SAVE_FIELDS = {"agreement_id", "organisation_id", "kind", "starts_on", "ends_on", "signatory_name",
+SAVE_FIELDS = {"agreement_id", "organisation_id", "agreement_kind", "starts_on", "ends_on", "signatory_name",
                "signatory_role", "network_signatory", "notes"}
 TEXT_LIMITS = {"signatory_name": 120, "signatory_role": 120, "network_signatory": 160, "notes": 2000}
 TEMPLATE_MAX = 20_000
@@ -80,9 +80,9 @@ def save(ctx):
         agreement = Agreement(organisation_id=org.id, status="draft", created_at=ctx.received_at,
                               kind=agreements.KIND_FOR_ORG.get(org.kind, "other_partner"))
     errors = {}
-    kind = ctx.payload.get("kind", agreement.kind)
+    kind = ctx.payload.get("agreement_kind") or agreement.kind
     if kind not in AGREEMENT_KINDS:
-        errors["kind"] = _("Scegli il tipo di convenzione dall'elenco.")
+        errors["agreement_kind"] = _("Scegli il tipo di convenzione dall'elenco.")
     values = {"kind": kind}
     for name in ("starts_on", "ends_on"):
         values[name] = _day(ctx, name, errors) if name in ctx.payload else getattr(agreement, name)
@@ -173,10 +173,10 @@ def upload(ctx):
 def template(ctx):
     """A coordinator edits the Markdown text of one kind of agreement."""
     ctx.require_role("coordinator")
-    _only(ctx, {"kind", "body"})
-    kind = ctx.payload.get("kind")
+    _only(ctx, {"agreement_kind", "body"})
+    kind = ctx.payload.get("agreement_kind")
     if kind not in AGREEMENT_KINDS:
-        raise Refused("invalid", _("Scegli il tipo di convenzione dall'elenco."), field="kind")
+        raise Refused("invalid", _("Scegli il tipo di convenzione dall'elenco."), field="agreement_kind")
     body = str(ctx.payload.get("body") or "").replace("\r\n", "\n").strip()
     if not body:
         raise Refused("invalid", _("Il testo della convenzione è vuoto."), field="body")
@@ -185,7 +185,7 @@ def template(ctx):
     row = db.session.get(AgreementTemplate, kind) or AgreementTemplate(kind=kind)
     row.body, row.updated_at = body, ctx.received_at
     db.session.add(row)
-    return {"kind": kind}
+    return {"agreement_kind": kind}
 
 
 @handler("agreement.expire", system=True)
