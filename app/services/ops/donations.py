@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.domain import DONATION_STATUS_LABELS
 from app.extensions import db
-from app.models import Crate, Donation, Organisation
+from app.models import CharityCapacity, Crate, Donation, Organisation
 from app.services.food import donations as rules, recipients
 from app.services.people import tokens
 from app.services.food.labels import crate_url
@@ -23,6 +23,8 @@ EDITABLE = ("category", "storage", "description", "kg_declared", "crates_count",
             "food_date", "best_before_confirmed", "allergens", "value_eur", "value_estimated",
             "needs_cold", "window_start", "window_end", "notes", "recipient_id")
 TOKEN_ATTEMPTS = 8
+# Proposals tried when a concurrent post filled the first choice's capacity meanwhile.
+CAPACITY_ATTEMPTS = 3
 
 
 def checked(payload, now, current=None):
@@ -69,12 +71,19 @@ def _recipient(values, store, now, chosen_id=None, exclude_id=None, shortlist=No
     args = (values["category"], values["needs_cold"], values["window_start"], values["window_end"])
     size = {"kg": values["kg_declared"], "crates": values["crates_count"], "exclude_id": exclude_id}
     if chosen_id is None:
-        found = recipients.candidates(store, *args, now=now, **size)
-        if shortlist is not None:
-            shortlist.extend(c.figures() for c in found[:3])
-        return found[0].org if found else None
+        for _attempt in range(CAPACITY_ATTEMPTS):
+            found = recipients.candidates(store, *args, now=now, **size)
+            if not found:
+                return None
+            if _still_fits(found[0].org, args, size):
+                if shortlist is not None:
+                    shortlist.extend(c.figures() for c in found[:3])
+                return found[0].org
+        return None
     org = db.session.get(Organisation, chosen_id)
     reasons = recipients.ineligibility(org, *args, **size)
+    if not reasons and not _still_fits(org, args, size):
+        reasons = recipients.ineligibility(org, *args, **size)
     if reasons:
         name = org.name if org is not None and org.kind == "charity" else _("questo ente")
         raise Refused("recipient_not_eligible",
@@ -82,6 +91,20 @@ def _recipient(values, store, now, chosen_id=None, exclude_id=None, shortlist=No
                         reasons="; ".join(reasons)),
                       field="recipient_id", errors={"recipient_id": "; ".join(reasons)})
     return org
+
+
+def _still_fits(org, args, size):
+    """Lock the charity's capacity row, then check again: two posts at once cannot both take its last kg.
+
+    The row lock (PostgreSQL; SQLite's write transaction is already exclusive)
+    makes concurrent posts to a charity with a declared capacity wait for each
+    other; the check after the lock sees what the other one committed.
+    """
+    row = db.session.scalars(select(CharityCapacity).where(CharityCapacity.organisation_id == org.id)
+                             .with_for_update().execution_options(populate_existing=True)).first()
+    if row is None or not (row.kg_day or row.kg_week or row.cold_crates):
+        return True
+    return not recipients.ineligibility(org, *args, **size)
 
 
 def _no_recipient_flag(ctx, donation):
