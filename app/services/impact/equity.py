@@ -144,16 +144,18 @@ def lorenz_chart(chart_id, result):
 
     curve = " ".join(xy(px, py) for px, py in points)
     gap = curve + " " + xy(1, 1) + " " + xy(0, 0)
-    dots = "".join(
-        f'<circle class="chart-dot" cx="{pad + px * plot:.1f}" cy="{pad + (1 - py) * plot:.1f}" r="3">'
-        f'<title>{escape(_("%(people)s%% delle persone, %(kg)s%% dei kg", people=_pct(px), kg=_pct(py)))}</title>'
-        f'</circle>' for px, py in points[1:-1])
+    dots = []
+    for px, py in points[1:-1]:
+        label = _("%(people)s su 100 persone, %(kg)s su 100 kg", people=_pct(px), kg=_pct(py))
+        dots.append(f'<circle class="chart-dot" cx="{pad + px * plot:.1f}" cy="{pad + (1 - py) * plot:.1f}" r="3">'
+                    f'<title>{escape(label)}</title></circle>')
+    x_label, y_label = _("persone servite →"), _("↑ kg ricevuti")
     body = (f'<rect class="chart-frame" x="{pad}" y="{pad}" width="{plot}" height="{plot}"></rect>'
             f'<polygon class="chart-gap" points="{gap}"></polygon>'
             f'<line class="chart-equal" x1="{pad}" y1="{pad + plot}" x2="{pad + plot}" y2="{pad}"></line>'
-            f'<polyline class="chart-curve" points="{curve}"></polyline>{dots}'
-            f'<text class="chart-tick" x="{pad}" y="{size - 8}">{escape(_("persone servite →"))}</text>'
-            f'<text class="chart-tick" x="4" y="{pad - 10}">{escape(_("↑ kg ricevuti"))}</text>')
+            f'<polyline class="chart-curve" points="{curve}"></polyline>{"".join(dots)}'
+            f'<text class="chart-tick" x="{pad}" y="{size - 8}">{escape(x_label)}</text>'
+            f'<text class="chart-tick" x="4" y="{pad - 10}">{escape(y_label)}</text>')
     desc = _("Curva di Lorenz: %(n)d enti ordinati per kg a persona; indice di Gini %(g)s.",
              n=len(points) - 1, g=format_decimal(result.gini, "0.000"))
     # charts._svg draws WIDTH-wide charts; a Lorenz curve is square, so its viewBox is set here.
