@@ -19,6 +19,25 @@ def _seed_history(rng):
 SEEDERS.append(_seed_history)
 
 
+def _seed_agreements(rng):
+    """Signed agreements for every store and charity (app/demo/partners.py)."""
+    from app.demo.partners import seed_agreements
+
+    seed_agreements(rng)
+
+
+def _seed_capacity(rng):
+    """Charities' capacity, closures and needs (app/demo/partners.py)."""
+    from app.demo.partners import seed_capacity
+
+    seed_capacity(rng)
+
+
+# Agreements go first: with AGREEMENTS_REQUIRED on, the history's donations need them.
+SEEDERS.insert(0, _seed_agreements)
+SEEDERS.append(_seed_capacity)
+
+
 def is_empty():
     return db.session.scalar(select(func.count()).select_from(User)) == 0
 
