@@ -31,6 +31,8 @@ def test_concurrent_posts_never_exceed_a_charitys_daily_capacity(app, wide_app, 
     spare = make_org("charity", name="Magazzino grande", people_served_week=10, lat=45.0, lon=12.0)
     clerks = [make_user("store", org=make_org("store")).id for _ in range(POSTERS)]
     body = payload(clock, kg=10, crates=1)
+    limited_id, spare_id = limited.id, spare.id
+    db.session.commit()  # end this session's read snapshot (SQLite WAL) so it sees the threads' posts afterwards
     start = threading.Barrier(POSTERS)
     dialects = set()
 
@@ -54,8 +56,8 @@ def test_concurrent_posts_never_exceed_a_charitys_daily_capacity(app, wide_app, 
 
     assert all(r["status"] == "applied" for r in results), results
     db.session.expire_all()
-    to_limited = db.session.scalars(db.select(Donation).where(Donation.recipient_id == limited.id)).all()
+    to_limited = db.session.scalars(db.select(Donation).where(Donation.recipient_id == limited_id)).all()
     assert len(to_limited) == 2 and sum(d.kg_declared for d in to_limited) <= 20
     assert db.session.scalar(db.select(db.func.count()).select_from(Donation).where(
-        Donation.recipient_id == spare.id)) == POSTERS - 2
+        Donation.recipient_id == spare_id)) == POSTERS - 2
     assert dialects == {db.engine.dialect.name}

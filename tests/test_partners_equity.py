@@ -64,7 +64,8 @@ def test_the_dashboard_shows_the_gini_and_a_lorenz_svg(client, login_as, make_us
     login_as(make_user("coordinator"))
     body = client.get("/coordinamento/impatto?periodo=2025-03").get_data(as_text=True)
     assert re.search(r'<strong id="gini-value">0,625</strong>', body)
-    svg = re.search(r'<svg class="chart" id="chart-lorenz".*?</svg>', body, re.S).group(0)
+    svg = re.search(r'<svg class="chart chart-square" id="chart-lorenz".*?</svg>', body, re.S).group(0)
+    assert 'role="img"' in svg and 'aria-labelledby="chart-lorenz-title chart-lorenz-desc"' in svg
     assert 'viewBox="0 0 240 240"' in svg and "<polyline" in svg and "<title" in svg and "style=" not in svg and "<script" not in body.split("<main")[1]
     assert "Ente B" in body and "Kg per persona servita" in body
 

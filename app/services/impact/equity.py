@@ -160,7 +160,8 @@ def lorenz_chart(chart_id, result):
              n=len(points) - 1, g=format_decimal(result.gini, "0.000"))
     # charts._svg draws WIDTH-wide charts; a Lorenz curve is square, so its viewBox is set here.
     svg = str(charts._svg(chart_id, _("Curva di Lorenz"), desc, size, body))
-    return Markup(svg.replace(f'viewBox="0 0 {charts.WIDTH} {size}"', f'viewBox="0 0 {size} {size}"', 1))
+    svg = svg.replace(f'viewBox="0 0 {charts.WIDTH} {size}"', f'viewBox="0 0 {size} {size}"', 1)
+    return Markup(svg.replace('<svg class="chart"', '<svg class="chart chart-square"', 1))
 
 
 def _pct(share):
