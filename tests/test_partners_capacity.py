@@ -35,8 +35,9 @@ def test_charity_staff_edit_their_own_capacity_through_the_form(client, login_as
 
 def test_charity_staff_update_their_needs_board(client, login_as, ente):
     login_as(ente.staff)
-    response = client.post("/ente/bisogni", data={"needs_more": ["frutta_verdura", "latticini"],
-                                                  "needs_less": ["pane_forno"], "needs_note": "Niente pane lunedì",
+    response = client.post("/ente/bisogni", data={"need-frutta_verdura": "more", "need-latticini": "more",
+                                                  "need-pane_forno": "less", "need-carne": "",
+                                                  "needs_note": "Niente pane lunedì",
                                                   "full_until": "2027-03-10"})
     assert response.status_code == 302
     row = db.session.get(CharityCapacity, ente.org.id)

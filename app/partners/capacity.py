@@ -10,7 +10,7 @@ from app.partners.blueprint import answer, apply_form, bp
 from app.permissions import role_required
 from app.services.partners import agreements, capacity as capacities
 
-CLOSURE_ROWS = 4  # empty rows offered for new closures, besides those already set
+CLOSURE_ROWS = 2  # empty rows offered for new closures, besides those already set
 
 
 def _charity():
@@ -70,7 +70,11 @@ def save_capacity():
 def save_needs():
     """Save the needs board (charity.needs)."""
     org = _charity()
-    result = apply_form("charity.needs", organisation_id=org.id, needs_more=request.form.getlist("needs_more"),
-                        needs_less=request.form.getlist("needs_less"), needs_note=request.form.get("needs_note", ""),
-                        full_until=request.form.get("full_until", ""))
+    # One select per category (need-<category>: "", "more" or "less"); plain lists are accepted too.
+    wanted = {key: request.form.get(f"need-{key}", "") for key in CATEGORIES}
+    more = request.form.getlist("needs_more") + [k for k, v in wanted.items() if v == "more"]
+    less = request.form.getlist("needs_less") + [k for k, v in wanted.items() if v == "less"]
+    unknown = [v for v in wanted.values() if v not in ("", "more", "less")]
+    result = apply_form("charity.needs", organisation_id=org.id, needs_more=more + unknown, needs_less=less,
+                        needs_note=request.form.get("needs_note", ""), full_until=request.form.get("full_until", ""))
     return answer(result, _back(org), _("Bisogni aggiornati."))

@@ -28,9 +28,7 @@ PLACEHOLDERS = {
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
-DEFAULT_BODY = """# {{ tipo }}
-
-Tra la **rete provinciale per il recupero delle eccedenze alimentari**, rappresentata da {{ firmatario_rete }},
+DEFAULT_BODY = """Tra la **rete provinciale per il recupero delle eccedenze alimentari**, rappresentata da {{ firmatario_rete }},
 e **{{ ente }}**, con sede in {{ indirizzo }}, {{ comune }} ({{ provincia }}), partita IVA o codice fiscale
 {{ partita_iva }}, rappresentata da {{ firmatario }} ({{ qualifica }}),
 
