@@ -193,3 +193,14 @@ def test_staff_see_their_own_agreements(client, login_as, parties, sign, app, mo
     assert "Convenzione in corso fino al" in client.get("/convenzioni").get_data(as_text=True)
     login_as(parties.volunteer)
     assert client.get("/convenzioni").status_code == 403
+
+
+def test_the_store_home_warns_when_the_agreement_is_missing_or_ending(client, login_as, parties, sign, app,
+                                                                       monkeypatch):
+    from app.services.partners.agreements import today
+
+    monkeypatch.setitem(app.config, "AGREEMENTS_REQUIRED", True)
+    login_as(parties.clerk)
+    assert "Nessuna convenzione firmata e in corso" in client.get("/negozio/").get_data(as_text=True)
+    sign(parties.store, today(), ends=30)
+    assert "La vostra convenzione scade il" in client.get("/negozio/").get_data(as_text=True)

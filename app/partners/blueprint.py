@@ -51,7 +51,16 @@ def _partner_helpers():
 
     return {"category_label": category_label, "partner_agreements": agreements.for_organisation, "lapsing_agreements": lambda: agreements.lapsing(
         agreements.today(), limit=10), "partner_today": agreements.today, "partner_state": agreements.state_label,
-        "charity_needs": capacity.get, "proposal_for": _proposal_for}
+        "charity_needs": capacity.get, "proposal_for": _proposal_for, "own_agreement": _own_agreement}
+
+
+def _own_agreement(organisation_id):
+    """(required, the agreement in force today or None, days left) for a store's or charity's own page."""
+    from app.services.partners import agreements
+
+    day = agreements.today()
+    current = agreements.current_for(organisation_id, day)
+    return agreements.required(), current, (current.ends_on - day).days if current else None
 
 
 def _proposal_for(donation_id):
