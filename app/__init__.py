@@ -60,10 +60,11 @@ def create_app(overrides=None):
     from app.rota import bp as rota_feed_bp
     from app.mail import bp as mail_bp
     from app.photos import bp as photos_bp
+    from app.partners import bp as partners_bp
 
     app.register_blueprint(pwa_bp)
     for blueprint in (auth_bp, account_bp, coordination_bp, store_bp, volunteer_bp,
                       charity_bp, public_bp, campaigns_bp, api_bp, crates_bp, notifications_bp,
-                      impact_bp, documents_bp, opendata_bp, rota_feed_bp, mail_bp, photos_bp):
+                      impact_bp, documents_bp, opendata_bp, rota_feed_bp, mail_bp, photos_bp, partners_bp):
         app.register_blueprint(blueprint)
     return app

@@ -141,6 +141,13 @@ class Config:
     RUN_STOP_MINUTES = _int("RUN_STOP_MINUTES", 10)
     # Longest side of a handover photo as stored (the phone resizes to this before upload, too).
     PHOTO_MAX_SIDE = _int("PHOTO_MAX_SIDE", 1600)
+    # Partners (issue 15). A store without a signed agreement in force cannot post, and a
+    # charity without one is not proposed as recipient. Signed PDFs up to AGREEMENT_PDF_MAX_MB.
+    AGREEMENTS_REQUIRED = _bool("AGREEMENTS_REQUIRED", True)
+    AGREEMENT_PDF_MAX_MB = _float("AGREEMENT_PDF_MAX_MB", 5)
+    # Reminders to the coordinators this many days before an agreement ends.
+    AGREEMENT_REMINDER_DAYS = tuple(int(d) for d in os.environ.get(
+        "AGREEMENT_REMINDER_DAYS", "60,15").split(",") if d.strip())
 
 
 class TestConfig(Config):
@@ -152,3 +159,5 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests only
     PUBLIC_BASE_URL = "http://localhost"
     SERVER_NAME = None
+    # Tests make stores and charities without agreements; tests of agreements turn it on.
+    AGREEMENTS_REQUIRED = False

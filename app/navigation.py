@@ -17,6 +17,7 @@ NAV = {
               ("store.history", _l("Storico"), "grid"),
               ("impact.store", _l("Impatto"), "chart")],
     "charity": [("charity.home", _l("Ente"), "home"),
+                ("partners.capacity", _l("Capacità"), "box"),
                 ("impact.charity", _l("Impatto"), "chart")],
     "volunteer": [("volunteer.home", _l("Ritiri"), "truck"),
                   ("volunteer.rota", _l("Turni"), "grid"),

@@ -92,9 +92,9 @@ def test_bad_filters_get_an_italian_message(client, as_role, dataset, query, mes
 def test_charts_are_accessible_svg_without_inline_style(client, as_role, dataset):
     as_role("coordinator")
     html = client.get("/coordinamento/impatto?periodo=2025").get_data(as_text=True)
-    svgs = re.findall(r"<svg class=\"chart\"[^>]*>", html)
-    assert len(svgs) == 5 and all('role="img"' in s and "aria-labelledby" in s for s in svgs)
-    assert html.count('<title id="chart-') == 5 and "<desc id=" in html
+    svgs = re.findall(r"<svg class=\"chart[^\"]*\"[^>]*>", html)  # five charts and the Lorenz curve (issue 15)
+    assert len(svgs) == 6 and all('role="img"' in s and "aria-labelledby" in s for s in svgs)
+    assert html.count('<title id="chart-') == 6 and "<desc id=" in html
     assert "style=" not in html and "<script>" not in html
     assert "Dati in tabella" in html
 

@@ -27,6 +27,8 @@ def _seed_rota(rng):
 
 
 SEEDERS.append(_seed_rota)
+
+
 def _seed_mail(rng):
     """Confirmed addresses and the coordinator's digest (app/demo/mail.py)."""
     from app.demo.mail import seed_mail
@@ -35,6 +37,8 @@ def _seed_mail(rng):
 
 
 SEEDERS.append(_seed_mail)
+
+
 def _seed_run(rng):
     """The demo volunteer's run: a chilled lot on board with a photo, another pickup today (app/demo/run.py)."""
     from app.demo.run import seed_run
@@ -43,6 +47,25 @@ def _seed_run(rng):
 
 
 SEEDERS.append(_seed_run)
+
+
+def _seed_agreements(rng):
+    """Signed agreements for every store and charity (app/demo/partners.py)."""
+    from app.demo.partners import seed_agreements
+
+    seed_agreements(rng)
+
+
+def _seed_capacity(rng):
+    """Charities' capacity, closures and needs (app/demo/partners.py)."""
+    from app.demo.partners import seed_capacity
+
+    seed_capacity(rng)
+
+
+# Agreements go first: with AGREEMENTS_REQUIRED on, the history's donations need them.
+SEEDERS.insert(0, _seed_agreements)
+SEEDERS.append(_seed_capacity)
 
 
 def is_empty():

@@ -8,7 +8,7 @@ from app.impact import export, params
 from app.impact.blueprint import bp
 from app.permissions import role_required
 from app.services import ServiceError
-from app.services.impact import charts, documents, periods, stats
+from app.services.impact import charts, documents, equity, periods, stats
 
 
 def _render(page, fragment, **context):
@@ -29,7 +29,8 @@ def dashboard():
         return _render("impact/dashboard.html", "impact/_results.html", error=error.message, options=options,
                        args=request.args, scope=None, data=None)
     return _render("impact/dashboard.html", "impact/_results.html", scope=scope, data=stats.dashboard(scope),
-                   options=options, args=params.query_args(scope), error=None)
+                   options=options, args=params.query_args(scope), error=None, equity=equity.equity(scope),
+                   lorenz_chart=equity.lorenz_chart)
 
 
 @bp.route("/coordinamento/impatto.csv")

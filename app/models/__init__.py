@@ -13,3 +13,4 @@ from app.models.rota import (Absence, CalendarToken, PickupSchedule, RotaSetting
 from app.models.mail import (MailAddress, MailDelivery, MailDigest, NotificationChannel,  # noqa: F401
                              PasswordReset, ResetRequest)
 from app.models.run import DonationPhoto, RunOrder  # noqa: F401,E402
+from app.models.partners import Agreement, AgreementReminder, AgreementTemplate, CharityCapacity  # noqa: F401

@@ -3,6 +3,7 @@
 From the bottom up (an area imports only the ones its `MAY_IMPORT` names, and
 tests/test_layout.py checks it):
     people/     accounts, sign-up, invitations, rate limits, organisations, tokens, QR
+    partners/   agreements (convenzioni), charities' capacity, closures and needs
     food/       what may be donated, the recipient proposal, labels, the custody timeline
     ops/        the operation engine: the only writer of donation and crate state
     logistics/  open pickups, own pickups, incoming deliveries, the coordinator's board

@@ -13,3 +13,5 @@ from app.services import rota  # noqa: F401  (the rota's kinds and its slot gene
 from app.services.notify import rota as rota_notify  # noqa: F401  (the rota's notifications and reminders)
 from app.services.notify import digest, mail, mail_channel, password_reset  # noqa: F401,E501  (mail outbox, channel hooks, digest and reset jobs)
 from app.services.logistics import coldchain, photos, run  # noqa: F401  (issue 14: cold-chain job, photo and run kinds)
+from app.services.ops import partners as partner_ops  # noqa: F401,E402  (agreement.* and charity.* kinds)
+from app.services.notify import partners as partner_reminders  # noqa: F401,E402  (agreement reminders and expiry)

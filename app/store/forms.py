@@ -123,5 +123,6 @@ def recipient_choices(store, values, now):
     if values["window_end"] <= values["window_start"]:
         return []
     return recipients.candidates(store, values["category"], values["needs_cold"], values["window_start"],
-                                 values["window_end"], now)
+                                 values["window_end"], now, kg=values.get("kg_declared"),
+                                 crates=values.get("crates_count"))
 

@@ -6,7 +6,7 @@ def test_dashboard_filters_with_htmx_and_shows_charts(phone, browser_login, make
     make_user("coordinator", email="coord@example.org")
     browser_login(phone, "coord@example.org")
     phone.goto("/coordinamento/impatto?periodo=2025")
-    assert phone.locator("svg.chart").count() == 5
+    assert phone.locator("svg.chart").count() == 6  # five charts and the Lorenz curve (issue 15)
     assert "42,5 kg" in phone.inner_text(".impact-stats")
     screenshot(phone, "impact_dashboard")
     phone.select_option("#f-negozio", label="Super Due")

@@ -5,4 +5,4 @@ engine's handlers; it reads donations but never changes their state (that is
 ops/, which sits above it).
 """
 # The areas this one may import (tests/test_layout.py checks it).
-MAY_IMPORT = ("people",)
+MAY_IMPORT = ("people", "partners")

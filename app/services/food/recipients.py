@@ -6,6 +6,12 @@ The proposal is made in two steps.
    - it is an *active* charity;
    - it accepts the donation's category (`Organisation.categories_accepted`);
    - it has cold storage when the donation needs the cold chain (chilled, frozen);
+   - it has a signed agreement in force on the day (when AGREEMENTS_REQUIRED);
+   - it is not closed (holidays, summer closure) nor "full until" on the day
+     the window starts, and the food fits its declared capacity: kg per day
+     (donations whose window ends that day), kg per week (Monday-Sunday) and,
+     for cold food, cold crates per day; every donation not cancelled or
+     expired counts, from the moment it is posted;
    - it is *open at or after the window*: one of its receiving slots overlaps
      the interval [window_start, horizon), where
      horizon = min(window_end + RECEIVING_GRACE_HOURS (default 14 h),
@@ -19,10 +25,14 @@ The proposal is made in two steps.
 
 2. **Order** of the eligible charities:
    - by *load*: kg received in the last RECIPIENT_LOAD_DAYS (default 30) days
-     divided by `people_served_week` (taken as 1 when unset), lowest first.
-     Counted: donations with that recipient in status picked_up, delivered or
-     received, weighed kg when known (else declared kg), dated by pickup time
-     (else posting time);
+     plus kg committed to it, divided by `people_served_week` (taken as 1 when
+     unset), lowest first. Received: donations with that recipient in status
+     picked_up, delivered or received, weighed kg when known (else declared
+     kg), dated by pickup time (else posting time). Committed: donations
+     posted or claimed for it whose window has not ended yet, so ten
+     donations posted in the same hour spread in proportion to people served;
+   - the needs board bends the load: a category the charity wants more of
+     this week halves it, one it wants less of doubles it;
    - then by *distance* from the store (great circle, `app.geo.distance_km`),
      nearest first; a charity without coordinates comes after those with;
    - then by id, so the result never depends on the database's whim.
@@ -41,11 +51,16 @@ from sqlalchemy import func, select
 from app.domain import category_label
 from app.extensions import db
 from app.geo import distance_km
-from app.models import Donation, Organisation
+from app.models import CharityCapacity, Donation, Organisation
 from app.models.base import utcnow
 from app.services.food.donations import ROME
+from app.services.partners import agreements, capacity as capacities
 
 LOAD_STATUSES = ("picked_up", "delivered", "received")
+COMMITTED_STATUSES = ("posted", "claimed")
+# Everything that will reach (or reached) the charity counts against its capacity.
+CAPACITY_STATUSES = COMMITTED_STATUSES + LOAD_STATUSES
+NEED_FACTOR = {1: 0.5, 0: 1.0, -1: 2.0}
 
 
 @dataclass
@@ -54,13 +69,23 @@ class Candidate:
 
     org: Organisation
     kg_recent: float
-    load: float  # kg per person served per week
+    load: float  # kg (received + committed) per person served per week, bent by the needs board
     distance_km: float | None
+    kg_committed: float = 0.0
+    people: int = 0
+    need: int = 0  # +1 wanted more, -1 wanted less
 
     @property
     def key(self):
         far = self.distance_km if self.distance_km is not None else float("inf")
-        return (round(self.load, 9), far, self.org.id)
+        return (round(self.load, 9), -self.need, far, self.org.id)
+
+    def figures(self):
+        """The figures the coordinator reads beside the proposal (kept in the operation's result)."""
+        return {"id": self.org.id, "name": self.org.name, "kg_recent": round(self.kg_recent, 1),
+                "kg_committed": round(self.kg_committed, 1), "people": self.people,
+                "load": round(self.load, 3), "need": self.need,
+                "distance_km": round(self.distance_km, 1) if self.distance_km is not None else None}
 
 
 def _slot_bounds(day, start, end):
@@ -82,11 +107,17 @@ def horizon(window_end):
     return min(window_end + grace, cap)
 
 
-def receives_during(org, window_start, window_end):
-    """True when one of `org`'s receiving slots overlaps [window_start, horizon(window_end))."""
+def receives_during(org, window_start, window_end, capacity=None):
+    """True when one of `org`'s receiving slots overlaps [window_start, horizon(window_end)).
+
+    Slots on the charity's closure days do not count.
+    """
     until = horizon(window_end)
     day, last = window_start.astimezone(ROME).date(), until.astimezone(ROME).date()
     while day <= last:
+        if capacities.closure_on(capacity, day):
+            day += timedelta(days=1)
+            continue
         for weekday, start, end in org.receiving_hours or []:
             if weekday != day.weekday():
                 continue
@@ -100,8 +131,56 @@ def receives_during(org, window_start, window_end):
     return False
 
 
-def ineligibility(org, category, needs_cold, window_start, window_end):
-    """Italian reasons why `org` may not receive this donation (empty list: eligible)."""
+def _local_bounds(first_day, last_day):
+    """UTC instants of 00:00 Rome on `first_day` and of the midnight after `last_day`."""
+    return (datetime.combine(first_day, time(0, 0), ROME),
+            datetime.combine(last_day + timedelta(days=1), time(0, 0), ROME))
+
+
+def _kg_between(ids, start, end, exclude_id=None, cold_crates=False):
+    """{charity id: kg (or cold crates)} of donations for them whose window ends in [start, end)."""
+    if not ids:
+        return {}
+    amount = (func.sum(Donation.crates_count) if cold_crates
+              else func.sum(func.coalesce(Donation.received_kg, Donation.kg_declared)))
+    query = (select(Donation.recipient_id, amount)
+             .where(Donation.recipient_id.in_(ids), Donation.status.in_(CAPACITY_STATUSES),
+                    Donation.window_end >= start, Donation.window_end < end).group_by(Donation.recipient_id))
+    if cold_crates:
+        query = query.where(Donation.needs_cold.is_(True))
+    if exclude_id:
+        query = query.where(Donation.id != exclude_id)
+    return {recipient_id: float(kg or 0) for recipient_id, kg in db.session.execute(query).all()}
+
+
+class Facts:
+    """What the hard rules read for a set of charities on one day, fetched in a few queries."""
+
+    def __init__(self, orgs, window_start, window_end, exclude_id=None):
+        ids = [o.id for o in orgs if o is not None]
+        self.day = window_start.astimezone(ROME).date() if window_start else None
+        end_day = window_end.astimezone(ROME).date() if window_end else self.day
+        self.capacity = {}
+        self.covered = set()
+        self.day_kg = self.week_kg = self.day_cold = {}
+        if not ids or self.day is None:
+            return
+        self.capacity = {c.organisation_id: c for c in db.session.scalars(
+            select(CharityCapacity).where(CharityCapacity.organisation_id.in_(ids)))}
+        self.covered = agreements.covered_ids(ids, self.day) if agreements.required() else set(ids)
+        limited = [i for i, c in self.capacity.items() if c.kg_day or c.kg_week or c.cold_crates]
+        self.day_kg = _kg_between(limited, *_local_bounds(end_day, end_day), exclude_id)
+        self.week_kg = _kg_between(limited, *_local_bounds(*capacities.week_bounds(end_day)), exclude_id)
+        self.day_cold = _kg_between(limited, *_local_bounds(end_day, end_day), exclude_id, cold_crates=True)
+
+
+def ineligibility(org, category, needs_cold, window_start, window_end, kg=None, crates=None, exclude_id=None,
+                  facts=None):
+    """Italian reasons why `org` may not receive this donation (empty list: eligible).
+
+    `kg` and `crates` (of this donation) are checked against the declared capacity;
+    `exclude_id` leaves a donation being edited out of what is already committed.
+    """
     reasons = []
     if org is None or org.kind != "charity":
         return [_("non è un ente beneficiario della rete")]
@@ -111,9 +190,44 @@ def ineligibility(org, category, needs_cold, window_start, window_end):
         reasons.append(_("non accetta «%(category)s»", category=category_label(category)))
     if needs_cold and not org.cold_storage:
         reasons.append(_("non ha celle o frigoriferi per la catena del freddo"))
-    if window_start and window_end and not receives_during(org, window_start, window_end):
+    facts = facts or Facts([org], window_start, window_end, exclude_id)
+    capacity = facts.capacity.get(org.id)
+    if facts.day is not None:
+        reasons += _partner_reasons(org, capacity, facts, kg, crates, needs_cold)
+    if window_start and window_end and not receives_during(org, window_start, window_end, capacity):
         reasons.append(_("non riceve durante il ritiro né nelle ore successive"))
     return reasons
+
+
+def _partner_reasons(org, capacity, facts, kg, crates, needs_cold):
+    """Reasons from the agreement, the closures, "full until" and the declared capacity."""
+    reasons = []
+    if org.id not in facts.covered:
+        reasons.append(_("non ha una convenzione firmata e in corso"))
+    closure = capacities.closure_on(capacity, facts.day)
+    if closure:
+        reasons.append(_("è chiuso dal %(start)s al %(end)s", start=_short(closure["from"]), end=_short(closure["to"])))
+    if capacities.full_on(capacity, facts.day):
+        reasons.append(_("ha detto di essere pieno fino al %(day)s", day=_short(capacity.full_until.isoformat())))
+    if capacity is None or kg is None:
+        return reasons
+    if capacity.kg_day and facts.day_kg.get(org.id, 0.0) + float(kg) > capacity.kg_day + 1e-9:
+        reasons.append(_("supera la sua capacità di %(kg)s kg al giorno", kg=_kg(capacity.kg_day)))
+    if capacity.kg_week and facts.week_kg.get(org.id, 0.0) + float(kg) > capacity.kg_week + 1e-9:
+        reasons.append(_("supera la sua capacità di %(kg)s kg alla settimana", kg=_kg(capacity.kg_week)))
+    if needs_cold and crates and capacity.cold_crates is not None and capacity.cold_crates > 0 \
+            and facts.day_cold.get(org.id, 0.0) + int(crates) > capacity.cold_crates:
+        reasons.append(_("non ha più posto in frigo (%(n)d cassette al giorno)", n=capacity.cold_crates))
+    return reasons
+
+
+def _short(iso_day):
+    day = datetime.fromisoformat(iso_day).date() if isinstance(iso_day, str) else iso_day
+    return day.strftime("%d/%m/%Y")
+
+
+def _kg(value):
+    return f"{value:g}".replace(".", ",")
 
 
 def recent_kg(now=None):
@@ -128,23 +242,40 @@ def recent_kg(now=None):
     return {recipient_id: float(kg or 0) for recipient_id, kg in rows}
 
 
-def candidates(store, category, needs_cold, window_start, window_end, now=None):
+def committed_kg(now=None, exclude_id=None):
+    """{charity id: kg posted or claimed for it whose pickup window has not ended yet}."""
+    now = now or utcnow()
+    query = (select(Donation.recipient_id, func.sum(Donation.kg_declared))
+             .where(Donation.recipient_id.is_not(None), Donation.status.in_(COMMITTED_STATUSES),
+                    Donation.window_end > now).group_by(Donation.recipient_id))
+    if exclude_id:
+        query = query.where(Donation.id != exclude_id)
+    return {recipient_id: float(kg or 0) for recipient_id, kg in db.session.execute(query).all()}
+
+
+def candidates(store, category, needs_cold, window_start, window_end, now=None, kg=None, crates=None,
+               exclude_id=None):
     """Every charity eligible by the hard rules, in the order of the proposal (see module doc)."""
     charities = db.session.scalars(select(Organisation).where(
         Organisation.kind == "charity", Organisation.active.is_(True))).all()
-    kg = recent_kg(now)
+    facts = Facts(charities, window_start, window_end, exclude_id)
+    received, committed = recent_kg(now), committed_kg(now, exclude_id)
     found = []
     for org in charities:
-        if ineligibility(org, category, needs_cold, window_start, window_end):
+        if ineligibility(org, category, needs_cold, window_start, window_end, kg, crates, exclude_id, facts):
             continue
-        received = kg.get(org.id, 0.0)
-        found.append(Candidate(org=org, kg_recent=received,
-                               load=received / max(org.people_served_week or 0, 1),
-                               distance_km=distance_km(store.coords if store else None, org.coords)))
+        people = max(org.people_served_week or 0, 1)
+        need = capacities.preference(facts.capacity.get(org.id), category)
+        total = received.get(org.id, 0.0) + committed.get(org.id, 0.0)
+        found.append(Candidate(org=org, kg_recent=received.get(org.id, 0.0), load=total / people * NEED_FACTOR[need],
+                               distance_km=distance_km(store.coords if store else None, org.coords),
+                               kg_committed=committed.get(org.id, 0.0), people=org.people_served_week or 0,
+                               need=need))
     return sorted(found, key=lambda c: c.key)
 
 
-def propose(store, category, needs_cold, window_start, window_end, now=None):
+def propose(store, category, needs_cold, window_start, window_end, now=None, kg=None, crates=None,
+            exclude_id=None):
     """The charity to propose, or None when no charity is eligible."""
-    found = candidates(store, category, needs_cold, window_start, window_end, now)
+    found = candidates(store, category, needs_cold, window_start, window_end, now, kg, crates, exclude_id)
     return found[0].org if found else None

@@ -7,4 +7,4 @@ password reset, invitations by mail and the coordinators' daily digest.
 The top area: it may read every other one, none imports it.
 """
 # The areas this one may import (tests/test_layout.py checks it).
-MAY_IMPORT = ("people", "food", "ops", "logistics", "impact", "pages", "rota")
+MAY_IMPORT = ("people", "partners", "food", "ops", "logistics", "impact", "pages", "rota")

@@ -39,6 +39,8 @@ TOPICS = (
           _l("Rinunce all'ultimo momento e cibo troppo caldo al ritiro."), ("coordinator",)),
     Topic("event_reminder", _l("Promemoria degli eventi"),
           _l("Il giorno prima di un evento a cui ti sei iscritto con la tua email."), None),
+    Topic("agreements", _l("Convenzioni in scadenza"),
+          _l("60 e 15 giorni prima che scada la convenzione di un partner."), ("coordinator",)),
 )
 TOPIC_KEYS = {t.key for t in TOPICS}
 ALWAYS_ON = ("problems", "test")

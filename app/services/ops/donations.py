@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from app.domain import DONATION_STATUS_LABELS
 from app.extensions import db
-from app.models import Crate, Donation, Organisation, User
+from app.models import CharityCapacity, Crate, Donation, Organisation, User
 from app.services.food import donations as rules, recipients
 from app.services.people import tokens
 from app.services.food.labels import crate_url
 from app.services.ops import machine, rules as pickup_rules
 from app.services.ops.core import Refused, handler
 from app.services.ops.schemas import Day, Flag, Id, Names, Number, OpFields, Text, Time
+from app.services.partners import agreements
 
 EDITABLE = ("category", "storage", "description", "kg_declared", "crates_count", "date_kind",
             "food_date", "best_before_confirmed", "allergens", "value_eur", "value_estimated",
@@ -26,6 +27,8 @@ TOKEN_ATTEMPTS = 8
 # An area above the engine (the rota) lets a donation be posted for one of its slots:
 # resolver(ctx) -> an object with .store, .claimer_id and .done(donation, ctx), or Refused.
 SLOT_POSTING = []
+# Proposals tried when a concurrent post filled the first choice's capacity meanwhile.
+CAPACITY_ATTEMPTS = 3
 
 
 def checked(payload, now, current=None):
@@ -64,13 +67,27 @@ def _crates_result(donation):
     return [{"n": c.n, "token": c.token, "url": crate_url(c.token)} for c in donation.crates]
 
 
-def _recipient(values, store, now, chosen_id=None):
-    """The chosen charity if eligible (else Refused), or the proposal (None if none is eligible)."""
+def _recipient(values, store, now, chosen_id=None, exclude_id=None, shortlist=None):
+    """The chosen charity if eligible (else Refused), or the proposal (None if none is eligible).
+
+    `shortlist`, a list, receives the figures of the three best candidates (why this one).
+    """
     args = (values["category"], values["needs_cold"], values["window_start"], values["window_end"])
+    size = {"kg": values["kg_declared"], "crates": values["crates_count"], "exclude_id": exclude_id}
     if chosen_id is None:
-        return recipients.propose(store, *args, now=now)
+        for _attempt in range(CAPACITY_ATTEMPTS):
+            found = recipients.candidates(store, *args, now=now, **size)
+            if not found:
+                return None
+            if _still_fits(found[0].org, args, size):
+                if shortlist is not None:
+                    shortlist.extend(c.figures() for c in found[:3])
+                return found[0].org
+        return None
     org = db.session.get(Organisation, chosen_id)
-    reasons = recipients.ineligibility(org, *args)
+    reasons = recipients.ineligibility(org, *args, **size)
+    if not reasons and not _still_fits(org, args, size):
+        reasons = recipients.ineligibility(org, *args, **size)
     if reasons:
         name = org.name if org is not None and org.kind == "charity" else _("questo ente")
         raise Refused("recipient_not_eligible",
@@ -78,6 +95,20 @@ def _recipient(values, store, now, chosen_id=None):
                         reasons="; ".join(reasons)),
                       field="recipient_id", errors={"recipient_id": "; ".join(reasons)})
     return org
+
+
+def _still_fits(org, args, size):
+    """Lock the charity's capacity row, then check again: two posts at once cannot both take its last kg.
+
+    The row lock (PostgreSQL; SQLite's write transaction is already exclusive)
+    makes concurrent posts to a charity with a declared capacity wait for each
+    other; the check after the lock sees what the other one committed.
+    """
+    row = db.session.scalars(select(CharityCapacity).where(CharityCapacity.organisation_id == org.id)
+                             .with_for_update().execution_options(populate_existing=True)).first()
+    if row is None or not (row.kg_day or row.kg_week or row.cold_crates):
+        return True
+    return not recipients.ineligibility(org, *args, **size)
 
 
 def _no_recipient_flag(ctx, donation):
@@ -103,6 +134,7 @@ class DonationFields(OpFields):
     recipient_id: Id = None
     best_before_confirmed: Flag = None
     notes: Text = None
+    slot_id: Id = None  # the rota: the slot this donation is posted for
 
 
 class EditFields(DonationFields):
@@ -137,8 +169,13 @@ def post(ctx):
             raise Refused("not_allowed", _("Il tuo punto vendita non è attivo nella rete."))
     if ctx.payload.get("store_id") not in (None, "", store.id, str(store.id)):
         raise Refused("not_allowed", _("Puoi agire solo per la tua organizzazione."))
+    if agreements.required() and agreements.current_for(store.id, agreements.today(ctx.received_at)) is None:
+        raise Refused("agreement_missing", _(
+            "Il tuo punto vendita non ha una convenzione firmata e in corso con la rete: non può pubblicare "
+            "donazioni. Scrivi al coordinamento per rinnovarla."))
     values = checked(ctx.payload, ctx.received_at)
-    recipient = _recipient(values, store, ctx.received_at, values.pop("recipient_id"))
+    shortlist = []
+    recipient = _recipient(values, store, ctx.received_at, values.pop("recipient_id"), shortlist=shortlist)
     donation = Donation(store_id=store.id, recipient_id=recipient.id if recipient else None,
                         status="posted", posted_by_id=ctx.user.id, posted_at=ctx.occurred_at,
                         updated_at=ctx.received_at, **values)
@@ -156,7 +193,8 @@ def post(ctx):
     return {"donation_id": donation.id, "crates": _crates_result(donation),
             "recipient_id": donation.recipient_id, "recipient_name": recipient.name if recipient else None,
             "needs_cold": donation.needs_cold, "value_eur": donation.value_eur,
-            "value_estimated": donation.value_estimated, "claimed_by_id": donation.claimed_by_id}
+            "value_estimated": donation.value_estimated, "claimed_by_id": donation.claimed_by_id,
+            "candidates": shortlist}
 
 
 def _slot_posting(ctx):
@@ -188,13 +226,13 @@ def edit(ctx):
     values = checked(ctx.payload, ctx.received_at, current=donation)
     chosen = values.pop("recipient_id")
     if "recipient_id" in ctx.payload:
-        recipient = _recipient(values, donation.store, ctx.received_at, chosen)
+        recipient = _recipient(values, donation.store, ctx.received_at, chosen, exclude_id=donation.id)
     elif donation.recipient is not None and not recipients.ineligibility(
             donation.recipient, values["category"], values["needs_cold"], values["window_start"],
-            values["window_end"]):
+            values["window_end"], kg=values["kg_declared"], crates=values["crates_count"], exclude_id=donation.id):
         recipient = donation.recipient
     else:  # the edit made the current recipient unsuitable (or there was none): propose again
-        recipient = _recipient(values, donation.store, ctx.received_at)
+        recipient = _recipient(values, donation.store, ctx.received_at, exclude_id=donation.id)
     values["recipient_id"] = recipient.id if recipient else None
     changed = [name for name in EDITABLE if name in values and values[name] != getattr(donation, name)]
     old_count = donation.crates_count
@@ -259,7 +297,8 @@ def reassign(ctx):
         raise Refused("unknown_recipient", _("Scegli un ente beneficiario attivo della rete."),
                       field="recipient_id", errors={"recipient_id": _("Ente non valido.")})
     reasons = recipients.ineligibility(org, donation.category, donation.needs_cold, donation.window_start,
-                                       donation.window_end)
+                                       donation.window_end, kg=donation.kg_declared, crates=donation.crates_count,
+                                       exclude_id=donation.id)
     override = rules.parse_bool(ctx.payload.get("override"))
     if reasons and not override:
         raise Refused("recipient_not_eligible",

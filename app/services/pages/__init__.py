@@ -4,4 +4,4 @@ Owns what citizens read and book. It reads the public impact counters from
 impact/; nothing below it imports it.
 """
 # The areas this one may import (tests/test_layout.py checks it).
-MAY_IMPORT = ("people", "media", "impact")
+MAY_IMPORT = ("people", "media", "partners", "impact")

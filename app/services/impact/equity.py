@@ -1,0 +1,168 @@
+"""Equity: how evenly food reaches people across charities (kg per person served, Gini, Lorenz curve), by month.
+
+Definitions (also on the dashboard):
+- kg per person served of a charity in a period: the rescued kg it got
+  (status picked_up, delivered or received, dated by pickup; weighed kg,
+  else declared) divided by its `people_served_week`.
+- The charities counted are the active ones that declare people served, also
+  those that got nothing: an empty charity is exactly what unevenness means.
+- The Gini coefficient is population-weighted: every person served counts
+  once, so a charity of 400 people weighs four times one of 100. With the
+  charities sorted by kg per person, x_i the cumulative share of people and
+  y_i the cumulative share of kg, G = 1 - sum_i (x_i - x_{i-1}) (y_i + y_{i-1}).
+  0 means every person got the same kg; near 1, a few got everything.
+  No food in the period: no figure (None).
+
+It reads donations by charity directly (one GROUP BY per call), so it can move
+onto rollup tables without changing its callers.
+"""
+from dataclasses import dataclass, field
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Donation, Organisation
+from app.services.impact import charts
+from app.services.impact.scope import scope_filters
+from app.services.impact.stats import RESCUED, month_key
+
+
+@dataclass
+class Share:
+    """One charity's food and people in a period."""
+
+    charity_id: int
+    name: str
+    people: int
+    kg: float
+
+    @property
+    def kg_per_person(self):
+        return self.kg / self.people
+
+
+@dataclass
+class Equity:
+    """The equity figures of one period (or month): shares sorted by kg per person, the Gini, the Lorenz points."""
+
+    shares: list
+    gini: float | None
+    lorenz: list = field(default_factory=list)  # [(people share, kg share)] from (0, 0) to (1, 1)
+
+    @property
+    def kg(self):
+        return sum(s.kg for s in self.shares)
+
+    @property
+    def people(self):
+        return sum(s.people for s in self.shares)
+
+
+def measure(shares):
+    """Gini and Lorenz points of `shares` (population-weighted, see module doc)."""
+    shares = sorted((s for s in shares if s.people > 0), key=lambda s: (s.kg_per_person, s.charity_id))
+    people, kg = sum(s.people for s in shares), sum(s.kg for s in shares)
+    if not shares or kg <= 0:
+        return Equity(shares=shares, gini=None, lorenz=[])
+    points, x, y, area = [(0.0, 0.0)], 0.0, 0.0, 0.0
+    for share in shares:
+        nx, ny = x + share.people / people, y + share.kg / kg
+        area += (nx - x) * (ny + y)
+        points.append((nx, ny))
+        x, y = nx, ny
+    return Equity(shares=shares, gini=max(0.0, 1.0 - area), lorenz=points)
+
+
+def _charities():
+    return db.session.execute(select(Organisation.id, Organisation.name, Organisation.people_served_week).where(
+        Organisation.kind == "charity", Organisation.active.is_(True), Organisation.people_served_week > 0)).all()
+
+
+def _kg_by(scope, keys):
+    kg = func.coalesce(Donation.received_kg, Donation.kg_declared)
+    conditions = [Donation.status.in_(RESCUED), Donation.recipient_id.is_not(None),
+                  *scope_filters(scope, Donation.picked_up_at)]
+    inner = select(*(expr.label(name) for name, expr in keys.items()), kg.label("kg")).where(*conditions).subquery()
+    columns = [inner.c[name] for name in keys]
+    return db.session.execute(select(*columns, func.sum(inner.c.kg)).group_by(*columns)).all()
+
+
+def equity(scope):
+    """{'period': Equity over the whole scope, 'by_month': [{'year', 'month', 'gini', 'kg', 'people'}]}."""
+    charities = _charities()
+    if scope.charity_id is not None:  # one charity alone has nothing to be even with
+        charities = [c for c in charities if c.id == scope.charity_id]
+    total = {charity_id: float(kg or 0) for charity_id, kg in _kg_by(scope, {"charity": Donation.recipient_id})}
+    period = measure([Share(c.id, c.name, c.people_served_week, total.get(c.id, 0.0)) for c in charities])
+    months = {}
+    keys = ["%d-%02d" % m for m in scope.period.months]
+    for key, charity_id, kg in _kg_by(scope, {"m": month_key(Donation.picked_up_at, scope.period),
+                                               "charity": Donation.recipient_id}):
+        months.setdefault(key, {})[charity_id] = float(kg or 0)
+    by_month = []
+    for (year, month), key in zip(scope.period.months, keys):
+        got = months.get(key, {})
+        figures = measure([Share(c.id, c.name, c.people_served_week, got.get(c.id, 0.0)) for c in charities])
+        by_month.append({"year": year, "month": month, "gini": figures.gini, "kg": figures.kg,
+                         "people": figures.people})
+    return {"period": period, "by_month": by_month}
+
+
+def open_data(now=None):
+    """[{'mese', 'provvisorio', 'gini', 'enti', 'persone_servite_settimana', 'kg'}] since the first pickup: aggregates only."""
+    from app.models.base import utcnow
+    from app.services.impact import periods
+    from app.services.impact.scope import Scope
+
+    now = now or utcnow()
+    first = db.session.scalar(select(func.min(Donation.picked_up_at)).where(Donation.status.in_(RESCUED)))
+    if first is None:
+        return []
+    start, end = periods.rome_date(first), periods.rome_date(now)
+    count = (end.year - start.year) * 12 + end.month - start.month + 1
+    result = equity(Scope(period=periods.months_period((start.year, start.month), count, "all", "")))
+    current = (end.year, end.month)
+    charities = len(_charities())
+    return [{"mese": "%d-%02d" % (m["year"], m["month"]), "provvisorio": (m["year"], m["month"]) == current,
+             "gini": round(m["gini"], 4) if m["gini"] is not None else None, "enti": charities,
+             "persone_servite_settimana": m["people"], "kg": round(m["kg"], 2)} for m in result["by_month"]]
+
+
+def lorenz_chart(chart_id, result):
+    """The Lorenz curve as SVG (no library): the curve, the line of perfect equality, the area between."""
+    points = result.lorenz
+    if not points:
+        return Markup("")
+    size, pad = 240, 28
+    plot = size - 2 * pad
+
+    def xy(px, py):
+        return f"{pad + px * plot:.1f},{pad + (1 - py) * plot:.1f}"
+
+    curve = " ".join(xy(px, py) for px, py in points)
+    gap = curve + " " + xy(1, 1) + " " + xy(0, 0)
+    dots = []
+    for px, py in points[1:-1]:
+        label = _("%(people)s su 100 persone, %(kg)s su 100 kg", people=_pct(px), kg=_pct(py))
+        dots.append(f'<circle class="chart-dot" cx="{pad + px * plot:.1f}" cy="{pad + (1 - py) * plot:.1f}" r="3">'
+                    f'<title>{escape(label)}</title></circle>')
+    x_label, y_label = _("persone servite →"), _("↑ kg ricevuti")
+    body = (f'<rect class="chart-frame" x="{pad}" y="{pad}" width="{plot}" height="{plot}"></rect>'
+            f'<polygon class="chart-gap" points="{gap}"></polygon>'
+            f'<line class="chart-equal" x1="{pad}" y1="{pad + plot}" x2="{pad + plot}" y2="{pad}"></line>'
+            f'<polyline class="chart-curve" points="{curve}"></polyline>{"".join(dots)}'
+            f'<text class="chart-tick" x="{pad}" y="{size - 8}">{escape(x_label)}</text>'
+            f'<text class="chart-tick" x="4" y="{pad - 10}">{escape(y_label)}</text>')
+    desc = _("Curva di Lorenz: %(n)d enti ordinati per kg a persona; indice di Gini %(g)s.",
+             n=len(points) - 1, g=format_decimal(result.gini, "0.000"))
+    # charts._svg draws WIDTH-wide charts; a Lorenz curve is square, so its viewBox is set here.
+    svg = str(charts._svg(chart_id, _("Curva di Lorenz"), desc, size, body))
+    svg = svg.replace(f'viewBox="0 0 {charts.WIDTH} {size}"', f'viewBox="0 0 {size} {size}"', 1)
+    return Markup(svg.replace('<svg class="chart"', '<svg class="chart chart-square"', 1))
+
+
+def _pct(share):
+    return format_decimal(share * 100, "0")
