@@ -20,7 +20,31 @@ HOSTILE = '"><svg onload=alert(1)>'
 HARMLESS = "valore"
 # The few variables whose type a template needs to know (what it includes, how it unpacks).
 SPECIAL = {"campaigns/_content_form.html": lambda value: {"extra": "campaigns/_event_fields.html"},
-           "opendata/index.html": lambda value: {"fields": [(value, value, value)] * 2}}
+           "opendata/index.html": lambda value: {"fields": [(value, value, value)] * 2},
+           # The rota: ticked weekdays are numbers, categories unpack in threes, weekdays come from a helper.
+           "rota/_schedule_fields.html": lambda value: {"values": _Fields(value, weekdays=[0, 3])},
+           "rota/schedule_form.html": lambda value: {"values": _Fields(value, weekdays=[0, 3])},
+           "rota/record.html": lambda value: {"categories": {value: (value, value, value)}},
+           "rota/volunteer.html": lambda value: {"schedule_weekdays": lambda schedule: [1, 4],
+                                                 "weekday_names": [value] * 7}}
+
+
+class _Fields:
+    """Form values: `value` for every field but the few given (a template needs their type)."""
+
+    def __init__(self, value, **given):
+        self._value, self._given = value, given
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._given.get(name, self._value)
+
+    def __getitem__(self, name):
+        return self._given.get(name, self._value)
+
+    def get(self, name, default=None):
+        return self._given.get(name, self._value)
 
 
 def _value_class(text):

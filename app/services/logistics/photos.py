@@ -21,6 +21,7 @@ from app.models import Crate, DonationPhoto
 from app.models.run import PHOTO_STAGES
 from app.services.media import images
 from app.services.ops import Refused, handler
+from app.services.ops.schemas import Id, Object, OpFields, Text
 from app.services.people.tokens import normalise_token
 
 KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -75,7 +76,16 @@ def _int(value, low, high):
     return number if low <= number <= high else None
 
 
-@handler("donation.photo", fact=True)
+class PhotoFields(OpFields):
+    """The fields of donation.photo (the stored file's key comes from the upload)."""
+
+    donation_id: Id = None
+    stage: Text = None
+    photo: Object = None
+    token: Text = None
+
+
+@handler("donation.photo", fact=True, schema=PhotoFields)
 def attach(ctx):
     """Attach a stored photo to a donation at a stage: the driver at pickup, the charity after."""
     stage = ctx.payload.get("stage")

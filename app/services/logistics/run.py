@@ -18,6 +18,7 @@ from app.geo import distance_km
 from app.models import Donation, RunOrder
 from app.models.base import utcnow
 from app.services.ops import Refused, handler, rules
+from app.services.ops.schemas import Day, Names, OpFields
 
 ROME = rules.ROME
 ROAD_FACTOR = 1.3  # roads are longer than the straight line between two points
@@ -240,7 +241,14 @@ def moved(keys, key, direction):
     return keys
 
 
-@handler("run.reorder")
+class ReorderFields(OpFields):
+    """The fields of run.reorder: the day and the stop keys in the driver's order."""
+
+    day: Day = None
+    stops: Names = None
+
+
+@handler("run.reorder", schema=ReorderFields)
 def reorder(ctx):
     """The driver's own order of the stops of a day (an empty list goes back to the suggestion)."""
     ctx.require_role("volunteer")

@@ -15,6 +15,7 @@ from app.models import Organisation
 from app.models.partners import AGREEMENT_KINDS, Agreement, AgreementTemplate, CharityCapacity
 from app.services.ops.core import Refused, handler
 from app.services.partners import agreements, capacity as capacities, uploads
+from app.services.ops import partner_fields as fields_of
 
 SAVE_FIELDS = {"agreement_id", "organisation_id", "agreement_kind", "starts_on", "ends_on", "signatory_name",
                "signatory_role", "network_signatory", "notes"}
@@ -64,7 +65,7 @@ def _refuse_errors(errors):
     raise Refused("invalid", errors[field], field=field, errors=errors)
 
 
-@handler("agreement.save")
+@handler("agreement.save", schema=fields_of.AgreementFields)
 def save(ctx):
     """A coordinator creates an agreement for an organisation, or corrects one not yet ended."""
     ctx.require_role("coordinator")
@@ -119,7 +120,7 @@ def _signable(values):
     return errors
 
 
-@handler("agreement.status")
+@handler("agreement.status", schema=fields_of.AgreementStatus)
 def status(ctx):
     """A coordinator moves an agreement: draft, sent, signed, withdrawn (expiry is the worker's)."""
     ctx.require_role("coordinator")
@@ -147,7 +148,7 @@ def status(ctx):
     return {"agreement_id": agreement.id, "agreement_status": target, "previous_status": previous}
 
 
-@handler("agreement.upload")
+@handler("agreement.upload", schema=fields_of.AgreementUpload)
 def upload(ctx):
     """Attach the signed PDF (already checked and stored by name) to an agreement."""
     ctx.require_role("coordinator", "store", "charity")
@@ -169,7 +170,7 @@ def upload(ctx):
     return {"agreement_id": agreement.id, "file": agreement.pdf_file, "size": agreement.pdf_size}
 
 
-@handler("agreement.template")
+@handler("agreement.template", schema=fields_of.AgreementTemplate)
 def template(ctx):
     """A coordinator edits the Markdown text of one kind of agreement."""
     ctx.require_role("coordinator")
@@ -212,7 +213,7 @@ def _charity(ctx):
     return row
 
 
-@handler("charity.capacity")
+@handler("charity.capacity", schema=fields_of.CapacityFields)
 def capacity(ctx):
     """Charity staff say how much they can take: kg per day and week, cold space, closure days."""
     _only(ctx, {"organisation_id", "kg_day", "kg_week", "cold_litres", "cold_crates", "closures"})
@@ -227,7 +228,7 @@ def capacity(ctx):
             "closures": len(values["closures"])}
 
 
-@handler("charity.needs")
+@handler("charity.needs", schema=fields_of.NeedsFields)
 def needs(ctx):
     """Charity staff update the needs board: categories wanted more or less, "full until"."""
     _only(ctx, {"organisation_id", "needs_more", "needs_less", "needs_note", "full_until"})

@@ -263,6 +263,23 @@ def _names(value):
     raise _fail(_("serve un elenco di nomi"))
 
 
+def _items(value):
+    """A list of plain values or small objects (weekdays, closures), or one text a form sends."""
+    if _empty(value) or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and all(
+            isinstance(item, (str, int, float, dict)) and not isinstance(item, bool) for item in value):
+        return value
+    raise _fail(_("serve un elenco"))
+
+
+def _object(value):
+    """A small JSON object (e.g. a stored photo's key and size)."""
+    if _empty(value) or isinstance(value, dict):
+        return value
+    raise _fail(_("serve un oggetto"))
+
+
 Number = Annotated[Any, BeforeValidator(_number)]
 Id = Annotated[Any, BeforeValidator(_id)]
 Text = Annotated[Any, BeforeValidator(_text)]
@@ -270,6 +287,8 @@ Flag = Annotated[Any, BeforeValidator(_flag)]
 Time = Annotated[Any, BeforeValidator(_time)]
 Day = Annotated[Any, BeforeValidator(_day)]
 Names = Annotated[Any, BeforeValidator(_names)]
+Items = Annotated[Any, BeforeValidator(_items)]
+Object = Annotated[Any, BeforeValidator(_object)]
 
 
 class OpFields(BaseModel):

@@ -14,6 +14,7 @@ from app.models.rota import PickupSchedule, RotaSettings, Slot, TraineeConfirmat
 from app.services.ops.core import Refused, handler
 from app.services.rota import fairness, fields, recurrence
 from app.services.rota.generate import generate_schedule, horizon
+from app.services.rota import op_fields as fields_of
 
 COLUMNS = ("weekdays", "rrule", "start_time", "end_time", "skip_holidays", "exceptions", "recipient_id",
            "storages", "places", "valid_from", "valid_until", "notes")
@@ -26,7 +27,7 @@ def _schedule(ctx, name="schedule_id"):
     return schedule
 
 
-@handler("schedule.create")
+@handler("schedule.create", schema=fields_of.ScheduleFields)
 def create(ctx):
     """A coordinator plans a store's recurring pickup; its slots are generated at once."""
     ctx.require_role("coordinator")
@@ -83,7 +84,7 @@ def apply_changes(ctx, schedule, values):
     return changed
 
 
-@handler("schedule.edit")
+@handler("schedule.edit", schema=fields_of.ScheduleFields)
 def edit(ctx):
     """A coordinator changes a schedule (fields absent keep their value)."""
     ctx.require_role("coordinator")
@@ -94,7 +95,7 @@ def edit(ctx):
     return {"schedule_id": schedule.id, "changed": changed}
 
 
-@handler("schedule.propose")
+@handler("schedule.propose", schema=fields_of.ScheduleFields)
 def propose(ctx):
     """Store staff propose a new schedule or a change to one of theirs; a coordinator decides."""
     ctx.require_role("store")
@@ -116,7 +117,7 @@ def propose(ctx):
     return {"schedule_id": proposal.id}
 
 
-@handler("schedule.decide")
+@handler("schedule.decide", schema=fields_of.ScheduleDecision)
 def decide(ctx):
     """A coordinator approves (it becomes or changes the schedule) or rejects a store's proposal."""
     ctx.require_role("coordinator")
@@ -143,7 +144,7 @@ def decide(ctx):
     return result
 
 
-@handler("rota.settings")
+@handler("rota.settings", schema=fields_of.RotaSettings)
 def set_rules(ctx):
     """A coordinator sets the network's weekly cap, when it lifts, and the trial pickups."""
     ctx.require_role("coordinator")
@@ -157,7 +158,7 @@ def set_rules(ctx):
             "trial_pickups": row.trial_pickups}
 
 
-@handler("rota.confirm_trainee")
+@handler("rota.confirm_trainee", schema=fields_of.UserRef)
 def confirm_trainee(ctx):
     """A coordinator confirms that a volunteer in training may now pick up alone."""
     ctx.require_role("coordinator")

@@ -19,6 +19,7 @@ from app.services.ops import rules
 from app.services.ops.core import Refused, handler
 from app.services.rota import fairness, fields
 from app.services.rota.generate import generate_schedule, is_absent
+from app.services.rota import op_fields as fields_of
 
 URGENT_HOURS = 24
 
@@ -75,10 +76,18 @@ def _take_place(slot, user, ctx, standing_id=None):
     return mine
 
 
-@handler("slot.join")
+def _require_approved_volunteer(ctx):
+    """Refuse anyone but an approved volunteer, saying why (a pending sign-up is `not_approved`)."""
+    blocker = rules.volunteer_blocker(ctx.user)
+    if blocker:
+        raise blocker
+    ctx.require_role("volunteer")
+
+
+@handler("slot.join", schema=fields_of.SlotRef)
 def join(ctx):
     """A volunteer takes a place on one slot; the last place goes to the first to arrive."""
-    ctx.require_role("volunteer")
+    _require_approved_volunteer(ctx)
     slot = load_slot(ctx)
     blocker = join_blocker(ctx.user, slot, ctx.occurred_at)
     if blocker:
@@ -99,7 +108,7 @@ def _release(ctx, slot, signup, status, reason=""):
         ctx.emit("slot.late_leave", slot_id=slot.id, user_id=signup.user_id, reason=reason[:300])
 
 
-@handler("slot.leave")
+@handler("slot.leave", schema=fields_of.SlotLeave)
 def leave(ctx):
     """A volunteer gives back one slot (a standing sign-up keeps the other weeks)."""
     ctx.require_role("volunteer")
@@ -114,13 +123,10 @@ def leave(ctx):
     return {"slot_id": slot.id, "late": mine.left_late, "free_places": slot.free_places}
 
 
-@handler("slot.standing")
+@handler("slot.standing", schema=fields_of.StandingFields)
 def standing(ctx):
     """«Ogni martedì»: hold a weekday of a schedule, taking its future slots with free places."""
-    ctx.require_role("volunteer")
-    blocker = rules.volunteer_blocker(ctx.user)
-    if blocker:
-        raise blocker
+    _require_approved_volunteer(ctx)
     schedule = db.session.get(PickupSchedule, fields.row_id(ctx.payload, "schedule_id"))
     if schedule is None or schedule.status != "active":
         raise Refused("unknown_schedule", _("Questo ritiro programmato non esiste o non è attivo."))
@@ -160,7 +166,7 @@ def standing(ctx):
     return {"standing_id": held.id, "slots": taken, "skipped": skipped}
 
 
-@handler("slot.standing_end")
+@handler("slot.standing_end", schema=fields_of.StandingRef)
 def standing_end(ctx):
     """Leave a standing sign-up: its future slots are given back."""
     ctx.require_role("volunteer")
@@ -179,7 +185,7 @@ def standing_end(ctx):
     return {"standing_id": held.id, "released": released}
 
 
-@handler("slot.absence")
+@handler("slot.absence", schema=fields_of.AbsenceFields)
 def absence(ctx):
     """A volunteer will be away: the slots they hold in the range open up for cover."""
     ctx.require_role("volunteer")
@@ -217,7 +223,7 @@ def _require_slot_party(ctx, slot, charity_too=False):
     raise Refused("not_allowed", _("Puoi agire solo per la tua organizzazione."))
 
 
-@handler("slot.nothing_today")
+@handler("slot.nothing_today", schema=fields_of.SlotRef)
 def nothing_today(ctx):
     """The store has nothing today: the volunteers are told not to come and the slot closes."""
     ctx.require_role("store", "coordinator")
@@ -232,7 +238,7 @@ def nothing_today(ctx):
     return {"slot_id": slot.id}
 
 
-@handler("slot.no_show", fact=True)
+@handler("slot.no_show", fact=True, schema=fields_of.SlotNoShow)
 def no_show(ctx):
     """The store or the charity records that a signed-up volunteer did not come."""
     ctx.require_role("store", "charity", "coordinator")
