@@ -202,3 +202,32 @@ def test_the_gdpr_export_has_the_rota(rota):
          date_to=(slot.day + timedelta(days=6)).isoformat())
     data = export_user_data(volunteer)["rota"]
     assert data["signups"][0]["store"] == rota.store.name and len(data["absences"]) == 1
+
+
+def test_the_rota_page_reads_a_fixed_number_of_statements_whatever_the_slots(client, rota, login_as, app):
+    from sqlalchemy import event
+
+    send(rota.coordinator, "rota.settings", weekly_cap=2, cap_lift_hours=12, trial_pickups=3)
+    login_as(rota.volunteer(experienced=False))
+
+    def statements():
+        counted = []
+        listener = lambda conn, cursor, statement, *args: statement != "BEGIN" and counted.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/volontario/turni").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(counted)
+
+    def another_store_with_a_volunteer():
+        store = rota.make_user("store").org_for("store")
+        schedule = rota.schedule(store_id=store.id, weekdays=[], rrule="FREQ=DAILY", skip_holidays=False,
+                                 valid_from=utcnow().date().isoformat())
+        send(rota.volunteer(), "slot.join", slot_id=slots_of(schedule.id)[1].id)
+
+    another_store_with_a_volunteer()  # 14 slots on the page
+    few = statements()
+    for _ in range(3):
+        another_store_with_a_volunteer()
+    assert statements() == few  # 56 slots, four other volunteers on them: the same reads

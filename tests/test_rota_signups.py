@@ -276,3 +276,22 @@ def test_reminders_go_the_evening_before_and_two_hours_before_once_each(rota):
     assert send_reminders(soon + timedelta(minutes=10)) == 0
     titles = sorted(n.title for n in _notes(volunteer, "slot_reminder"))
     assert titles == ["Domani il tuo turno di ritiro", "Tra poco il tuo turno di ritiro"]
+
+
+def test_the_pages_batch_count_of_experience_matches_the_engines(rota):
+    from app.services.rota import fairness
+    from tests.pickups_helpers import post_donation
+
+    clerk, charity = rota.clerk, rota.charity
+    volunteers = [rota.volunteer(experienced=False) for _ in range(3)]
+    for n, volunteer in enumerate(volunteers):
+        for _ in range(n + 1):  # 1, 2 and 3 completed pickups
+            donation = post_donation(clerk, charity)
+            db.session.execute(db.update(Donation).where(Donation.id == donation.id).values(
+                status="picked_up", claimed_by_id=volunteer.id, holder_id=volunteer.id, picked_up_at=utcnow()))
+    db.session.commit()
+    rules = fairness.settings()
+    lookups = fairness.Lookups(volunteers[0])
+    lookups.prime([v.id for v in volunteers], rules)
+    assert [lookups.experienced(v.id, rules) for v in volunteers] == [
+        fairness.is_experienced(v.id, rules) for v in volunteers] == [False, False, True]

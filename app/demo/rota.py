@@ -11,7 +11,7 @@ from app.models.base import utcnow
 from app.models.rota import Slot
 from app.services import ops
 from app.services.people import accounts
-from app.services.rota.recurrence import local_day
+from app.services.rota.recurrence import ROME, local_day
 
 
 def _apply(user, kind, **fields):
@@ -45,8 +45,10 @@ def seed_rota(rng):
     today = local_day(utcnow())
     _apply(coordinator, "rota.settings", weekly_cap=3, cap_lift_hours=24, trial_pickups=3)
     evening = sorted({1, 4, today.weekday()})  # Tuesday, Friday and today, so the store sees today's pickup
-    main = _apply(coordinator, "schedule.create", store_id=stores[0].id, weekdays=evening, start_time="19:00",
-                  end_time="20:00", places=2, valid_from=today.isoformat(), recipient_id=charity.id,
+    # 19:00, or later when the demo starts in the evening, so today's slot is still ahead.
+    hour = min(max(19, utcnow().astimezone(ROME).hour + 1), 22)
+    main = _apply(coordinator, "schedule.create", store_id=stores[0].id, weekdays=evening,
+                  start_time=f"{hour:02d}:00", end_time=f"{hour:02d}:59", places=2, valid_from=today.isoformat(), recipient_id=charity.id,
                   storages=["ambient", "chilled"], exceptions=[(today + timedelta(days=40)).isoformat()],
                   notes="Ingresso merci sul retro")
     _apply(coordinator, "schedule.create", store_id=stores[1].id, weekdays=[0, 1, 2, 3, 4], start_time="18:30",

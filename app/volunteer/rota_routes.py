@@ -25,11 +25,11 @@ actions.SUCCESS.update({
 })
 
 
-def slot_context(slot, now=None):
+def slot_context(slot, now=None, rules=None, lookups=None):
     """What the slot card needs: who is on it, whether I am, why I could not join."""
     now = now or utcnow()
     mine = next((s for s in slot.joined if s.user_id == current_user.id), None)
-    blocker = None if mine else join_blocker(current_user, slot, now)
+    blocker = None if mine else join_blocker(current_user, slot, now, rules, lookups)
     return {"slot": slot, "mine": mine, "blocker": blocker, "opened": now >= slot.window_start}
 
 
@@ -38,14 +38,16 @@ def rota():
     """The rota: the next two weeks' slots by day, my standing sign-ups, absences and calendar link."""
     now = utcnow()
     slots = queries.upcoming_slots(now)
+    rules, lookups = fairness.settings(), fairness.Lookups(current_user)
+    lookups.prime([current_user.id] + [s.user_id for slot in slots for s in slot.signups], rules)
     days = {}
     for slot in slots:
-        days.setdefault(slot.day, []).append(slot_context(slot, now))
+        days.setdefault(slot.day, []).append(slot_context(slot, now, rules, lookups))
     return render_template("rota/volunteer.html", days=days, standing=queries.my_standing(current_user),
                            absences=queries.my_absences(current_user, now),
                            schedules=queries.active_schedules(), has_feed=calendar.has_token(current_user),
                            feed_url=request.args.get("feed"),
-                           in_training=not fairness.is_experienced(current_user.id), rules=fairness.settings())
+                           in_training=not lookups.experienced(current_user.id, rules), rules=rules)
 
 
 def _slot_answer(slot_id, result):

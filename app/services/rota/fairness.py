@@ -7,11 +7,11 @@ say, before the tap, why a slot cannot be joined.
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 
 from app.extensions import db
 from app.models import Donation
-from app.models.rota import RotaSettings, Slot, SlotSignup, TraineeConfirmation
+from app.models.rota import Absence, RotaSettings, Slot, SlotSignup, TraineeConfirmation
 from app.services.ops.core import Refused
 from app.services.rota.recurrence import ROME
 
@@ -54,12 +54,60 @@ def cap_lifted(slot, now, rules=None):
     return empty and slot.window_start - now <= timedelta(hours=rules.cap_lift_hours)
 
 
-def cap_blocker(user, slot, now, rules=None):
+class Lookups:
+    """Reads about one volunteer, remembered across the many slots of a page.
+
+    The engine never uses it (each operation reads afresh, inside its lock);
+    the rota page does, so explaining 300 slots costs a handful of statements.
+    """
+
+    def __init__(self, user):
+        self.user, self._weeks, self._experienced, self._absences = user, {}, {}, None
+
+    def week_count(self, day):
+        monday = day - timedelta(days=day.weekday())
+        if monday not in self._weeks:
+            self._weeks[monday] = signups_in_week(self.user.id, day)
+        return self._weeks[monday]
+
+    def experienced(self, user_id, rules):
+        if user_id not in self._experienced:
+            self._experienced[user_id] = is_experienced(user_id, rules)
+        return self._experienced[user_id]
+
+    def prime(self, user_ids, rules):
+        """Decide at once (two statements) who of `user_ids` is experienced."""
+        wanted = [u for u in set(user_ids) if u not in self._experienced]
+        if not wanted:
+            return
+        if not rules.trial_pickups:
+            self._experienced.update((u, True) for u in wanted)
+            return
+        confirmed = set(db.session.scalars(select(TraineeConfirmation.user_id).where(
+            TraineeConfirmation.user_id.in_(wanted))))
+        # The same count as completed_pickups (claimed or held, picked up), for everyone at once:
+        # UNION drops a donation counted twice for one person.
+        pairs = union(*(select(Donation.id.label("donation_id"), column.label("user_id")).where(
+            column.in_(wanted), Donation.picked_up_at.is_not(None))
+            for column in (Donation.claimed_by_id, Donation.holder_id))).subquery()
+        done = dict(db.session.execute(select(pairs.c.user_id, func.count()).group_by(pairs.c.user_id)).all())
+        for user_id in wanted:
+            self._experienced[user_id] = user_id in confirmed or done.get(user_id, 0) >= rules.trial_pickups
+
+    def absent(self, day):
+        if self._absences is None:
+            self._absences = db.session.execute(select(Absence.date_from, Absence.date_to).where(
+                Absence.user_id == self.user.id)).all()
+        return any(first <= day <= last for first, last in self._absences)
+
+
+def cap_blocker(user, slot, now, rules=None, lookups=None):
     """Refused("weekly_cap") when joining `slot` would exceed the weekly cap, else None."""
     rules = rules or settings()
     if not rules.weekly_cap or cap_lifted(slot, now, rules):
         return None
-    if signups_in_week(user.id, slot.day, excluding_slot=slot.id) < rules.weekly_cap:
+    held = lookups.week_count(slot.day) if lookups else signups_in_week(user.id, slot.day, excluding_slot=slot.id)
+    if held < rules.weekly_cap:
         return None
     return Refused("weekly_cap", _(
         "Hai già %(n)d ritiri questa settimana, il massimo fissato dal coordinamento per dare spazio a "
@@ -85,13 +133,13 @@ def is_experienced(user_id, rules=None):
     return completed_pickups(user_id) >= rules.trial_pickups
 
 
-def trial_blocker(user, slot, rules=None):
+def trial_blocker(user, slot, rules=None, lookups=None):
     """Refused("trial_needs_experienced") for a volunteer in training on a slot with no experienced one."""
     rules = rules or settings()
-    if is_experienced(user.id, rules):
+    experienced = (lambda uid: lookups.experienced(uid, rules)) if lookups else (lambda uid: is_experienced(uid, rules))
+    if experienced(user.id):
         return None
-    if any(s.status == "joined" and s.user_id != user.id and is_experienced(s.user_id, rules)
-           for s in slot.signups):
+    if any(s.status == "joined" and s.user_id != user.id and experienced(s.user_id) for s in slot.signups):
         return None
     return Refused("trial_needs_experienced", _(
         "Sei in affiancamento: per i primi %(k)d ritiri puoi iscriverti solo dove c'è già un volontario "

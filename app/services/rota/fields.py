@@ -193,7 +193,10 @@ def schedule_values(payload, current=None):
     recipient = charity(payload)
     skip = payload.get("skip_holidays", True)
     if not isinstance(skip, bool):
-        skip = str(skip).strip().lower() in ("1", "true", "on", "yes", "si", "sì")
+        text_value = str(skip).strip().lower() if isinstance(skip, (str, int)) else None
+        if text_value not in ("1", "true", "on", "yes", "si", "sì", "0", "false", "off", "no", ""):
+            raise invalid("skip_holidays", _("Valore non leggibile."))
+        skip = text_value in ("1", "true", "on", "yes", "si", "sì")
     return {"weekdays": days, "rrule": rule, "start_time": start, "end_time": end, "skip_holidays": skip,
             "exceptions": exception_days(payload), "recipient_id": recipient.id if recipient else None,
             "storages": storages(payload) or ["ambient"], "places": integer(payload, "places", 1, 4),

@@ -45,8 +45,11 @@ def cold_stand_in(schedule):
     return SimpleNamespace(storage="chilled" if schedule.needs_cold else "ambient", needs_cold=schedule.needs_cold)
 
 
-def join_blocker(user, slot, now, rules_row=None):
-    """Why `user` may not join `slot` now (None when they may): the order the engine checks."""
+def join_blocker(user, slot, now, rules_row=None, lookups=None):
+    """Why `user` may not join `slot` now (None when they may): the order the engine checks.
+
+    Pages pass `lookups` (fairness.Lookups) to remember reads across slots; the engine does not.
+    """
     blocker = rules.claim_blocker(user, cold_stand_in(slot.schedule), now, count_claims=False)
     if blocker:
         return blocker
@@ -55,12 +58,13 @@ def join_blocker(user, slot, now, rules_row=None):
     mine = _signup(slot, user.id)
     if mine is not None and mine.status == "joined":
         return Refused("already_joined", _("Sei già iscritto a questo turno."))
-    if is_absent(user.id, slot.day):
+    if lookups.absent(slot.day) if lookups else is_absent(user.id, slot.day):
         return Refused("absent", _("In quel giorno hai segnato un'assenza: toglila prima di iscriverti."))
     if slot.free_places <= 0:
         return Refused("slot_full", _("Tutti i posti di questo turno sono presi: scegline un altro."))
     rules_row = rules_row or fairness.settings()
-    return fairness.cap_blocker(user, slot, now, rules_row) or fairness.trial_blocker(user, slot, rules_row)
+    return (fairness.cap_blocker(user, slot, now, rules_row, lookups)
+            or fairness.trial_blocker(user, slot, rules_row, lookups))
 
 
 def _take_place(slot, user, ctx, standing_id=None):
