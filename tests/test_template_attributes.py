@@ -127,7 +127,9 @@ def _structure(html):
 def _render(app, name, text, locale):
     """Render template `name` with every variable (and every unknown name) standing for `text`."""
     Value, Missing = _value_class(text)
-    env = app.jinja_env.overlay(undefined=Missing)
+    env = app.jinja_env.overlay(undefined=Missing, cache_size=0)
+    # An overlay shares its parent's filters dict: replace it, or the app keeps these filters.
+    env.filters = dict(app.jinja_env.filters)
     for filter_name in ("date", "datetime", "number"):
         env.filters[filter_name] = lambda *args, **kwargs: Value()
     # What goes through |safe is HTML made by a sanitiser or a QR encoder, never a raw
