@@ -70,6 +70,28 @@ def create_coordinator_command(email, name, password):
     click.echo(f"Coordinatore {email} creato.")
 
 
+@click.command("openapi")
+@click.option("--check", is_flag=True, help="Only say whether docs/openapi.json is complete (exit 1 if not).")
+def openapi_command(check):
+    """Add the kinds and fields declared since to docs/openapi.json (the API description)."""
+    import json
+    import pathlib
+
+    from app.services.ops import openapi
+
+    path = pathlib.Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+    doc = json.loads(path.read_text())
+    completed = openapi.complete(doc)
+    if completed == doc:
+        click.echo("docs/openapi.json describes every kind.")
+        return
+    if check:
+        raise click.ClickException("docs/openapi.json is missing kinds or fields: run `flask openapi`.")
+    path.write_text(json.dumps(completed, indent=1, ensure_ascii=False) + "\n")
+    click.echo(f"docs/openapi.json: {len(completed['components']['schemas']) - len(doc['components']['schemas'])} kinds added.")
+
+
 def init_app(app):
-    for command in (seed_command, worker_command, verify_register_command, create_coordinator_command):
+    for command in (seed_command, worker_command, verify_register_command, create_coordinator_command,
+                    openapi_command):
         app.cli.add_command(command)

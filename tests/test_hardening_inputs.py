@@ -248,3 +248,30 @@ def test_openapi_describes_every_kind_a_user_may_send():
 
 def test_every_kind_a_user_may_send_declares_its_fields():
     assert [kind for kind, spec in ops.HANDLERS.items() if not spec.system and spec.schema is None] == []
+
+
+def test_openapi_file_is_complete_as_flask_openapi_writes_it(runner):
+    """`flask openapi --check` passes: no declared kind or field is missing from docs/openapi.json."""
+    result = runner.invoke(args=["openapi", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_openapi_completion_adds_a_new_kind_with_its_fields():
+    from app.services.ops import openapi
+    from app.services.ops.core import Handler, HANDLERS
+    from app.services.ops.schemas import Id, OpFields, Text
+
+    class Fields(OpFields):
+        thing_id: Id = None
+        note: Text = None
+
+    doc = {"components": {"schemas": {"Operation": {"oneOf": []}}}}
+    HANDLERS["test.kind"] = Handler("test.kind", lambda ctx: None, False, False, Fields)
+    try:
+        completed = openapi.complete(doc)
+    finally:
+        del HANDLERS["test.kind"]
+    described = completed["components"]["schemas"]["test_kind"]
+    assert described["properties"]["kind"] == {"const": "test.kind"}
+    assert described["properties"]["thing_id"]["type"] == ["integer", "string"]
+    assert {"$ref": "#/components/schemas/test_kind"} in completed["components"]["schemas"]["Operation"]["oneOf"]
