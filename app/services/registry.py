@@ -15,3 +15,4 @@ from app.services.notify import digest, mail, mail_channel, password_reset  # no
 from app.services.logistics import coldchain, photos, run  # noqa: F401  (issue 14: cold-chain job, photo and run kinds)
 from app.services.ops import partners as partner_ops  # noqa: F401,E402  (agreement.* and charity.* kinds)
 from app.services.notify import partners as partner_reminders  # noqa: F401,E402  (agreement reminders and expiry)
+from app.services.notify import rota_digest  # noqa: F401,E402  (tomorrow's empty slots in the daily digest)
