@@ -74,3 +74,21 @@ def test_migrations_match_the_models(app, database_url, tmp_path):
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         db.engine.dispose()
     assert diff == []
+
+
+
+def test_running_the_migrations_keeps_the_apps_loggers_working(tmp_path):
+    """alembic's fileConfig must not disable loggers made before it (regression: mail's start-up line)."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    logger = logging.getLogger("raccolto.mail")
+    fresh = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'logs.sqlite3'}", "TESTING": True,
+                        "UPLOAD_DIR": str(tmp_path / "uploads")})
+    with fresh.app_context():
+        upgrade()
+        db.engine.dispose()
+    assert logger.disabled is False
