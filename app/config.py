@@ -105,6 +105,14 @@ class Config:
     MEAL_KG = _float("MEAL_KG", 0.5)  # 1 meal equivalent (Banco Alimentare/LARN basis)
     CO2E_PER_KG = _float("CO2E_PER_KG", 2.5)  # kg CO2e per kg food (FAO 2013 Food Wastage Footprint)
 
+    # National scale (issue 17): bounded reads and compression from the app itself.
+    PICKUP_RADIUS_KM = _float("PICKUP_RADIUS_KM", 50)  # open pickups shown around a volunteer's base
+    PICKUP_PAGE_SIZE = _int("PICKUP_PAGE_SIZE", 20)  # open pickups per page
+    COMPRESS_ALGORITHM = ["br", "gzip"]  # Flask-Compress: preferred first, negotiated per request
+    COMPRESS_LEVEL = _int("COMPRESS_GZIP_LEVEL", 6)
+    COMPRESS_BR_LEVEL = _int("COMPRESS_BR_LEVEL", 5)
+    COMPRESS_MIN_SIZE = 500
+
 
 class TestConfig(Config):
     """Settings the test suite starts from; tests pass overrides to create_app."""

@@ -1,4 +1,4 @@
-"""Impact and operational figures, aggregated in SQL (GROUP BY) from donations, the log and DDTs.
+"""Impact and operational figures: impact from the rollups (rollups.py), health from donations and the log.
 
 Definitions (shown on the dashboard too):
 - Rescued food: donations picked up (status picked_up, delivered or received),
@@ -9,14 +9,16 @@ Definitions (shown on the dashboard too):
   category) / MEAL_KG. CO2e: all rescued kg x CO2E_PER_KG.
 - EUR value: the declared last selling price, else kg x VALUE_EUR_PER_KG.
 - Operational health looks at donations *posted* in the period (health.py).
+- The rollup keeps these definitions per Rome day (app/services/impact/rollups.py);
+  tests/test_rollups.py proves its figures equal the raw-SQL ones on random histories.
 """
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models import Donation, Organisation
+from app.models import ImpactDay, Organisation
 from app.models.base import utcnow
 from app.services.impact import health as stats_health, periods
 from app.services.impact.scope import Scope, scope_filters  # noqa: F401  (Scope: stats.Scope)
@@ -33,58 +35,48 @@ def factors():
             "value_eur_per_kg": float(config.get("VALUE_EUR_PER_KG", 3.7))}
 
 
-# --- building blocks ---------------------------------------------------------------------
+# --- building blocks: every figure reads the rollup (app/models/rollup.py), never the donations ---
 
-def _kg_best():
-    return func.coalesce(Donation.received_kg, Donation.kg_declared)
+def _day_filters(scope):
+    """WHERE conditions of `scope` on the rollup (Rome pickup days of the period)."""
+    r = ImpactDay
+    first = periods.rome_date(scope.period.start)
+    after = periods.rome_date(scope.period.end)
+    conditions = [r.day >= first, r.day < after]
+    if scope.store_id is not None:
+        conditions.append(r.store_id == scope.store_id)
+    if scope.charity_id is not None:
+        conditions.append(r.charity_id == scope.charity_id)
+    if scope.category:
+        conditions.append(r.category == scope.category)
+    if scope.volunteer_id is not None:
+        conditions.append(r.carrier_id == scope.volunteer_id)
+    return conditions
 
 
-def _rescued(scope):
-    return [Donation.status.in_(RESCUED), *scope_filters(scope, Donation.picked_up_at)]
-
-
-def month_key(column, period):
-    """SQL giving the Rome month 'YYYY-MM' of `column`, for instants inside `period`.
-
-    PostgreSQL converts to Europe/Rome itself (and then hashes the few groups).
-    SQLite has no time zones: a balanced CASE over the Rome month boundaries,
-    computed in Python (log2(n) comparisons per row), daylight saving included.
-    """
-    keys = ["%d-%02d" % month for month in period.months]
+def month_key(column):
+    """SQL giving 'YYYY-MM' of a DATE column (the rollup's Rome day)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(periods.ROME.key, column), "YYYY-MM")
-    edges = period.edges()
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
 
-    def build(lo, hi):
-        if hi - lo == 1:
-            return literal(keys[lo])
-        mid = (lo + hi) // 2
-        return case((column < edges[mid], build(lo, mid)), else_=build(mid, hi))
 
-    return build(0, len(keys))
+def _sums():
+    """The figure columns summed over rollup cells (labels as _figures reads them)."""
+    r = ImpactDay
+    kg = r.kg_received + r.kg_unweighed
+    return (func.sum(r.lots).label("lots"), func.sum(kg).label("kg"),
+            func.sum(r.kg_received).label("kg_weighed"), func.sum(r.kg_unweighed).label("kg_declared"),
+            func.sum(case((r.category == NOT_FOOD, 0.0), else_=kg)).label("kg_food"),
+            func.sum(r.value_declared + r.kg_unvalued * factors()["value_eur_per_kg"]).label("value_eur"))
 
 
 def _aggregate(conditions, keys, joins=()):
-    """GROUP BY `keys` (label -> SQL expression) over the rescued donations matching `conditions`.
-
-    The keys are computed in an inner SELECT and grouped by label outside, so
-    PostgreSQL sees one expression even when a key (a CASE) carries parameters.
-    Returns SQL rows with the keys and lots, kg, kg_weighed, kg_declared, kg_food, value_eur.
-    """
-    inner = select(*(expr.label(name) for name, expr in keys.items()), Donation.received_kg,
-                   Donation.kg_declared, Donation.category.label("_category"), Donation.value_eur)
+    """GROUP BY `keys` (label -> SQL expression) over the rollup cells matching `conditions`."""
+    query = select(*(expr.label(name) for name, expr in keys.items()), *_sums()).select_from(ImpactDay)
     for target, on in joins:
-        inner = inner.join(target, on)
-    d = inner.where(*conditions).subquery()
-    kg = func.coalesce(d.c.received_kg, d.c.kg_declared)
-    columns = [d.c[name] for name in keys]
-    return db.session.execute(select(
-        *columns, func.count().label("lots"), func.sum(kg).label("kg"),
-        func.sum(func.coalesce(d.c.received_kg, 0.0)).label("kg_weighed"),
-        func.sum(case((d.c.received_kg.is_(None), d.c.kg_declared), else_=0.0)).label("kg_declared"),
-        func.sum(case((d.c._category == NOT_FOOD, 0.0), else_=kg)).label("kg_food"),
-        func.sum(func.coalesce(d.c.value_eur, d.c.kg_declared * factors()["value_eur_per_kg"])).label("value_eur"),
-    ).group_by(*columns)).all()
+        query = query.join(target, on)
+    return db.session.execute(query.where(*conditions).group_by(*keys.values())).all()
 
 
 def _figures(row, f=None):
@@ -128,16 +120,15 @@ def _ranked(groups, labels):
 def _month_category(scope):
     """Rescued figures per (month index, category): one scan, at most months x categories rows."""
     f = factors()
-    rows = _aggregate(_rescued(scope), {"b": month_key(Donation.picked_up_at, scope.period),
-                                        "category": Donation.category})
+    rows = _aggregate(_day_filters(scope), {"b": month_key(ImpactDay.day), "category": ImpactDay.category})
     return [{"b": r.b, "category": r.category, **_figures(r, f)} for r in rows]
 
 
 def _store_charity(scope):
     """Rescued figures per (store, charity) pair: one scan, at most stores x charities rows."""
     f = factors()
-    rows = _aggregate(_rescued(scope), {"store": Donation.store_id, "charity": Donation.recipient_id})
-    return [{"store": r.store, "charity": r.charity, **_figures(r, f)} for r in rows]
+    rows = _aggregate(_day_filters(scope), {"store": ImpactDay.store_id, "charity": ImpactDay.charity_id})
+    return [{"store": r.store, "charity": r.charity or None, **_figures(r, f)} for r in rows]
 
 
 def _months(scope, cells):
@@ -238,15 +229,14 @@ def public_counters(now=None):
     """kg and meal equivalents rescued this month and this year (Rome), as floats, for the home page."""
     now = now or utcnow()
     day = periods.rome_date(now)
-    year_start, month_start = periods.month_start(day.year, 1), periods.month_start(day.year, day.month)
-    kg = _kg_best()
-    food = case((Donation.category == NOT_FOOD, 0.0), else_=kg)
-    this_month = Donation.picked_up_at >= month_start
+    r = ImpactDay
+    kg = r.kg_received + r.kg_unweighed
+    food = case((r.category == NOT_FOOD, 0.0), else_=kg)
+    this_month = r.day >= day.replace(day=1)
     row = db.session.execute(select(
         func.sum(kg).label("kg_year"), func.sum(case((this_month, kg), else_=0.0)).label("kg_month"),
         func.sum(food).label("food_year"), func.sum(case((this_month, food), else_=0.0)).label("food_month"))
-        .where(Donation.status.in_(RESCUED), Donation.picked_up_at >= year_start,
-               Donation.picked_up_at < now + timedelta(days=1))).one()
+        .where(r.day >= day.replace(month=1, day=1), r.day <= day + timedelta(days=1))).one()
     meal = factors()["meal_kg"]
     return {"kg_month": float(row.kg_month or 0), "kg_year": float(row.kg_year or 0),
             "meals_month": float(row.food_month or 0) / meal, "meals_year": float(row.food_year or 0) / meal}
@@ -258,17 +248,17 @@ def open_data_rows(now=None):
     No names, no people: only counts, kg and derived figures. The current month is provisional.
     """
     now = now or utcnow()
-    first = db.session.scalar(select(func.min(Donation.picked_up_at)).where(Donation.status.in_(RESCUED)))
-    if first is None:
+    start = db.session.scalar(select(func.min(ImpactDay.day)))
+    if start is None:
         return []
-    start, end = periods.rome_date(first), periods.rome_date(now)
+    end = periods.rome_date(now)
     count = (end.year - start.year) * 12 + end.month - start.month + 1
     period = periods.months_period((start.year, start.month), count, "all", "")
     f = factors()
-    rows = _aggregate(_rescued(Scope(period=period)),
-                      {"b": month_key(Donation.picked_up_at, period), "category": Donation.category,
+    rows = _aggregate(_day_filters(Scope(period=period)),
+                      {"b": month_key(ImpactDay.day), "category": ImpactDay.category,
                        "municipality": Organisation.municipality},
-                      joins=[(Organisation, Organisation.id == Donation.store_id)])
+                      joins=[(Organisation, Organisation.id == ImpactDay.store_id)])
     current = "%d-%02d" % (end.year, end.month)
     out = [{"month": r.b, "provisional": r.b == current,
             "category": r.category, "municipality": r.municipality or "", **_figures(r, f)} for r in rows]
