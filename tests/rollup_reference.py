@@ -3,6 +3,8 @@
 Straight from the donation rows: GROUP BY over rescued donations dated by their
 pickup instant. tests/test_rollups.py checks the rollup-based stats give the same.
 """
+from datetime import timedelta
+
 from sqlalchemy import case, func, literal, select
 
 from app.extensions import db
@@ -74,3 +76,20 @@ def open_data(period):
                       "municipality": Organisation.municipality},
                      joins=[(Organisation, Organisation.id == Donation.store_id)])
     return {(r.b, r.category, r.municipality or ""): stats._figures(r) for r in rows}
+
+
+def public_counters(now):
+    """The home page's counters from the donations (the old stats.public_counters)."""
+    day = periods.rome_date(now)
+    year_start, month_start = periods.month_start(day.year, 1), periods.month_start(day.year, day.month)
+    kg = func.coalesce(Donation.received_kg, Donation.kg_declared)
+    food = case((Donation.category == NOT_FOOD, 0.0), else_=kg)
+    this_month = Donation.picked_up_at >= month_start
+    row = db.session.execute(select(
+        func.sum(kg).label("kg_year"), func.sum(case((this_month, kg), else_=0.0)).label("kg_month"),
+        func.sum(food).label("food_year"), func.sum(case((this_month, food), else_=0.0)).label("food_month"))
+        .where(Donation.status.in_(RESCUED), Donation.picked_up_at >= year_start,
+               Donation.picked_up_at < now + timedelta(days=1))).one()
+    meal = stats.factors()["meal_kg"]
+    return {"kg_month": float(row.kg_month or 0), "kg_year": float(row.kg_year or 0),
+            "meals_month": float(row.food_month or 0) / meal, "meals_year": float(row.food_year or 0) / meal}

@@ -8,5 +8,5 @@ from app.models.api_token import ApiToken  # noqa: F401,E402
 from app.models.page import Campaign, ContactRequest, Event, Rsvp, UploadedImage  # noqa: F401
 from app.models.document import DocumentCounter, TransportDocument  # noqa: F401
 from app.models.push import DonationAlert, Notification, NotificationSetting, PushDelivery, PushSubscription  # noqa: F401,E501
-from app.models.rollup import ImpactDay, ImpactSource  # noqa: F401
+from app.models.rollup import ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore, ImpactSource  # noqa: F401,E501
 from app.models import scale  # noqa: F401,E402  (indexes of the national-scale reads)

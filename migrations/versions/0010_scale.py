@@ -1,8 +1,8 @@
-"""scale: impact rollups (per day, store, charity, category, carrier), indexes of the national-scale reads
+"""scale: impact rollups (per day, store, charity, category, carrier; per month), indexes of the national-scale reads
 
 Revision ID: 0010
 Revises: 0004
-Create Date: 2026-12-01 07:49:07.823305
+Create Date: 2026-12-01 08:21:51.815896
 
 """
 from alembic import op
@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('kg_declared', sa.Float(), nullable=False),
     sa.Column('kg_received', sa.Float(), nullable=False),
     sa.Column('kg_unweighed', sa.Float(), nullable=False),
+    sa.Column('kg_food', sa.Float(), nullable=False),
     sa.Column('value_declared', sa.Float(), nullable=False),
     sa.Column('kg_unvalued', sa.Float(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'store_id', 'charity_id', 'category', 'carrier_id', name=op.f('pk_impact_day'))
@@ -38,6 +39,45 @@ def upgrade():
         batch_op.create_index('ix_impact_day_charity', ['charity_id', 'day'], unique=False)
         batch_op.create_index('ix_impact_day_store', ['store_id', 'day'], unique=False)
 
+    op.create_table('impact_month_category',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('category', sa.String(length=24), nullable=False),
+    sa.Column('lots', sa.Integer(), nullable=False),
+    sa.Column('weighed_lots', sa.Integer(), nullable=False),
+    sa.Column('kg_declared', sa.Float(), nullable=False),
+    sa.Column('kg_received', sa.Float(), nullable=False),
+    sa.Column('kg_unweighed', sa.Float(), nullable=False),
+    sa.Column('kg_food', sa.Float(), nullable=False),
+    sa.Column('value_declared', sa.Float(), nullable=False),
+    sa.Column('kg_unvalued', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'category', name=op.f('pk_impact_month_category'))
+    )
+    op.create_table('impact_month_charity',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('charity_id', sa.Integer(), nullable=False),
+    sa.Column('lots', sa.Integer(), nullable=False),
+    sa.Column('weighed_lots', sa.Integer(), nullable=False),
+    sa.Column('kg_declared', sa.Float(), nullable=False),
+    sa.Column('kg_received', sa.Float(), nullable=False),
+    sa.Column('kg_unweighed', sa.Float(), nullable=False),
+    sa.Column('kg_food', sa.Float(), nullable=False),
+    sa.Column('value_declared', sa.Float(), nullable=False),
+    sa.Column('kg_unvalued', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'charity_id', name=op.f('pk_impact_month_charity'))
+    )
+    op.create_table('impact_month_store',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('store_id', sa.Integer(), nullable=False),
+    sa.Column('lots', sa.Integer(), nullable=False),
+    sa.Column('weighed_lots', sa.Integer(), nullable=False),
+    sa.Column('kg_declared', sa.Float(), nullable=False),
+    sa.Column('kg_received', sa.Float(), nullable=False),
+    sa.Column('kg_unweighed', sa.Float(), nullable=False),
+    sa.Column('kg_food', sa.Float(), nullable=False),
+    sa.Column('value_declared', sa.Float(), nullable=False),
+    sa.Column('kg_unvalued', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('month', 'store_id', name=op.f('pk_impact_month_store'))
+    )
     op.create_table('impact_source',
     sa.Column('donation_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -64,7 +104,7 @@ def upgrade():
 
 
 def _fill_rollups():
-    """Count the donations already rescued once (the engine's subscriber keeps it exact from here on)."""
+    """Count the donations already rescued once (the engine's subscriber keeps the rollups exact from here on)."""
     from datetime import datetime, timezone
     from zoneinfo import ZoneInfo
 
@@ -74,9 +114,6 @@ def _fill_rollups():
         "SELECT d.id, d.picked_up_at, d.store_id, d.recipient_id, d.category, t.carrier_id, d.kg_declared, "
         "d.received_kg, d.value_eur FROM donation d LEFT JOIN transport_document t ON t.donation_id = d.id "
         "WHERE d.status IN ('picked_up', 'delivered', 'received') AND d.picked_up_at IS NOT NULL")).all()
-    insert = sa.text("INSERT INTO impact_source (donation_id, day, store_id, charity_id, category, carrier_id, "
-                     "kg_declared, kg_received, value_eur) VALUES (:id, :day, :store, :charity, :category, "
-                     ":carrier, :kg, :received, :value)")
     batch = []
     for row in rows:
         picked = row.picked_up_at
@@ -88,15 +125,25 @@ def _fill_rollups():
                       "charity": row.recipient_id or 0, "category": row.category, "carrier": row.carrier_id or 0,
                       "kg": row.kg_declared, "received": row.received_kg, "value": row.value_eur})
     if batch:
-        bind.execute(insert, batch)
-    bind.execute(sa.text(
-        "INSERT INTO impact_day (day, store_id, charity_id, category, carrier_id, lots, weighed_lots, kg_declared, "
-        "kg_received, kg_unweighed, value_declared, kg_unvalued) "
-        "SELECT day, store_id, charity_id, category, carrier_id, count(*), "
-        "sum(CASE WHEN kg_received IS NULL THEN 0 ELSE 1 END), sum(kg_declared), sum(coalesce(kg_received, 0.0)), "
-        "sum(CASE WHEN kg_received IS NULL THEN kg_declared ELSE 0.0 END), sum(coalesce(value_eur, 0.0)), "
-        "sum(CASE WHEN value_eur IS NULL THEN kg_declared ELSE 0.0 END) "
-        "FROM impact_source GROUP BY day, store_id, charity_id, category, carrier_id"))
+        bind.execute(sa.text(
+            "INSERT INTO impact_source (donation_id, day, store_id, charity_id, category, carrier_id, kg_declared, "
+            "kg_received, value_eur) VALUES (:id, :day, :store, :charity, :category, :carrier, :kg, :received, "
+            ":value)"), batch)
+    month = ("CAST(date_trunc('month', day) AS DATE)" if bind.dialect.name == "postgresql"
+             else "date(day, 'start of month')")
+    sums = ("count(*), sum(CASE WHEN kg_received IS NULL THEN 0 ELSE 1 END), sum(kg_declared), "
+            "sum(coalesce(kg_received, 0.0)), sum(CASE WHEN kg_received IS NULL THEN kg_declared ELSE 0.0 END), "
+            "sum(CASE WHEN category = 'non_umano' THEN 0.0 ELSE coalesce(kg_received, kg_declared) END), "
+            "sum(coalesce(value_eur, 0.0)), sum(CASE WHEN value_eur IS NULL THEN kg_declared ELSE 0.0 END)")
+    amounts = "lots, weighed_lots, kg_declared, kg_received, kg_unweighed, kg_food, value_declared, kg_unvalued"
+    for table, keys, select_keys in (
+            ("impact_day", "day, store_id, charity_id, category, carrier_id",
+             "day, store_id, charity_id, category, carrier_id"),
+            ("impact_month_category", "month, category", f"{month}, category"),
+            ("impact_month_store", "month, store_id", f"{month}, store_id"),
+            ("impact_month_charity", "month, charity_id", f"{month}, charity_id")):
+        bind.execute(sa.text(f"INSERT INTO {table} ({keys}, {amounts}) SELECT {select_keys}, {sums} "
+                             f"FROM impact_source GROUP BY {select_keys}"))
 
 
 def downgrade():
@@ -111,6 +158,9 @@ def downgrade():
         batch_op.drop_index('ix_donation_store_status_window')
 
     op.drop_table('impact_source')
+    op.drop_table('impact_month_store')
+    op.drop_table('impact_month_charity')
+    op.drop_table('impact_month_category')
     with op.batch_alter_table('impact_day', schema=None) as batch_op:
         batch_op.drop_index('ix_impact_day_store')
         batch_op.drop_index('ix_impact_day_charity')

@@ -9,19 +9,25 @@ donation never sync at once; cells are upserted with ON CONFLICT, so two
 donations of the same cell can. `rebuild()` recomputes everything from the
 donations (after a bulk load, or to repair): running it twice changes nothing.
 """
-from sqlalchemy import Date, case, cast, delete, func, insert, select
+from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
-from app.models import Donation, ImpactDay, ImpactSource, TransportDocument
+from app.models import (Donation, ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore,
+                        ImpactSource, TransportDocument)
 from app.models.rollup import NONE_ID
 from app.services.impact import periods
 from app.services.ops.core import SUBSCRIBERS
 
 RESCUED = ("picked_up", "delivered", "received")
+NOT_FOOD = "non_umano"
 CELL = ("day", "store_id", "charity_id", "category", "carrier_id")
-AMOUNTS = ("lots", "weighed_lots", "kg_declared", "kg_received", "kg_unweighed", "value_declared", "kg_unvalued")
+AMOUNTS = ("lots", "weighed_lots", "kg_declared", "kg_received", "kg_unweighed", "kg_food", "value_declared",
+           "kg_unvalued")
+# Every rollup table and its key; the monthly ones key on `month` (the 1st) and one dimension.
+TABLES = ((ImpactDay, CELL), (ImpactMonthCategory, ("month", "category")),
+          (ImpactMonthStore, ("month", "store_id")), (ImpactMonthCharity, ("month", "charity_id")))
 
 
 def contribution(donation, carrier_id):
@@ -39,8 +45,10 @@ def _amounts(source, sign):
     """The ImpactDay deltas of one donation's contribution (sign -1 takes it away)."""
     weighed = source["kg_received"] is not None
     valued = source["value_eur"] is not None
+    best = source["kg_received"] if weighed else source["kg_declared"]
     return {"lots": sign, "weighed_lots": sign if weighed else 0,
             "kg_declared": sign * source["kg_declared"],
+            "kg_food": 0.0 if source["category"] == NOT_FOOD else sign * best,
             "kg_received": sign * (source["kg_received"] or 0.0),
             "kg_unweighed": 0.0 if weighed else sign * source["kg_declared"],
             "value_declared": sign * (source["value_eur"] or 0.0) if valued else 0.0,
@@ -48,18 +56,18 @@ def _amounts(source, sign):
 
 
 def _add(source, sign):
-    """Upsert one donation's contribution into its cell; drop the cell when it empties."""
+    """Upsert one donation's contribution into its cell of every rollup table; drop cells that empty."""
     dialect = db.session.get_bind().dialect.name
     upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    values = {**{k: source[k] for k in CELL}, **_amounts(source, sign)}
-    statement = upsert(ImpactDay).values(**values)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=list(CELL),
-        set_={k: getattr(ImpactDay, k) + statement.excluded[k] for k in AMOUNTS}))
-    if sign < 0:
-        # An empty cell would only carry rounding residue: remove it.
-        db.session.execute(delete(ImpactDay).where(*(getattr(ImpactDay, k) == source[k] for k in CELL),
-                                                   ImpactDay.lots <= 0))
+    keys = {**source, "month": source["day"].replace(day=1)}
+    amounts = _amounts(source, sign)
+    for model, key in TABLES:
+        statement = upsert(model).values(**{k: keys[k] for k in key}, **amounts)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=list(key), set_={k: getattr(model, k) + statement.excluded[k] for k in AMOUNTS}))
+        if sign < 0:
+            # An empty cell would only carry rounding residue: remove it.
+            db.session.execute(delete(model).where(*(getattr(model, k) == keys[k] for k in key), model.lots <= 0))
 
 
 def sync_donation(donation_id):
@@ -109,24 +117,41 @@ def _sources_select():
             .where(Donation.status.in_(RESCUED), Donation.picked_up_at.is_not(None)))
 
 
-def _cells_select():
-    """SELECT summing ImpactSource into ImpactDay cells."""
+def _month_of(column):
+    """SQL for the 1st of the month of a DATE column."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("month", column), Date)
+    return type_coerce(func.date(column, "start of month"), Date)  # SQLite answers text: read it as a date
+
+
+def _cells_select(model, key):
+    """SELECT summing ImpactSource into the cells of `model` (keyed by `key`)."""
     s = ImpactSource
     weighed = s.kg_received.is_not(None)
     valued = s.value_eur.is_not(None)
-    return (select(s.day, s.store_id, s.charity_id, s.category, s.carrier_id, func.count(),
-                   func.sum(case((weighed, 1), else_=0)), func.sum(s.kg_declared),
+    best = func.coalesce(s.kg_received, s.kg_declared)
+    columns = {"month": _month_of(s.day), "day": s.day, "store_id": s.store_id, "charity_id": s.charity_id,
+               "category": s.category, "carrier_id": s.carrier_id}
+    keys = [columns[k] for k in key]
+    return (select(*keys, func.count(), func.sum(case((weighed, 1), else_=0)), func.sum(s.kg_declared),
                    func.sum(func.coalesce(s.kg_received, 0.0)),
                    func.sum(case((weighed, 0.0), else_=s.kg_declared)),
+                   func.sum(case((s.category == NOT_FOOD, 0.0), else_=best)),
                    func.sum(func.coalesce(s.value_eur, 0.0)),
                    func.sum(case((valued, 0.0), else_=s.kg_declared)))
-            .group_by(s.day, s.store_id, s.charity_id, s.category, s.carrier_id))
+            .group_by(*keys))
+
+
+def _sum_cells():
+    """(Re)fill every rollup table from ImpactSource."""
+    for model, key in TABLES:
+        db.session.execute(delete(model))
+        db.session.execute(insert(model).from_select([*key, *AMOUNTS], _cells_select(model, key)))
 
 
 def rebuild(batch=5000):
     """Recompute both rollup tables from the donations and DDTs; returns (donations, cells). Commits."""
     columns = ["donation_id", *CELL, "kg_declared", "kg_received", "value_eur"]
-    db.session.execute(delete(ImpactDay))
     db.session.execute(delete(ImpactSource))
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(insert(ImpactSource).from_select(columns, _sources_select()))
@@ -144,7 +169,7 @@ def rebuild(batch=5000):
                 rows = []
         if rows:
             db.session.execute(insert(ImpactSource), rows)
-    db.session.execute(insert(ImpactDay).from_select([*CELL, *AMOUNTS], _cells_select()))
+    _sum_cells()
     sources = db.session.scalar(select(func.count()).select_from(ImpactSource))
     cells = db.session.scalar(select(func.count()).select_from(ImpactDay))
     db.session.commit()
@@ -168,16 +193,18 @@ def differences():
 
 
 def cell_differences(tolerance=1e-6):
-    """Cells of ImpactDay that are not the sum of the contributions recorded for them."""
-    expected = {tuple(row[:5]): row[5:] for row in db.session.execute(_cells_select())}
+    """Cells of the rollup tables that are not the sum of the contributions recorded for them."""
     wrong = []
-    for cell in db.session.scalars(select(ImpactDay)):
-        key = tuple(getattr(cell, k) for k in CELL)
-        want = expected.pop(key, None)
-        have = [getattr(cell, k) for k in AMOUNTS]
-        if want is None or any(abs(float(a) - float(b)) > tolerance for a, b in zip(have, want)):
-            wrong.append(key)
-    return wrong + list(expected)
+    for model, key in TABLES:
+        expected = {tuple(row[:len(key)]): row[len(key):] for row in db.session.execute(_cells_select(model, key))}
+        for cell in db.session.scalars(select(model)):
+            name = tuple(getattr(cell, k) for k in key)
+            want = expected.pop(name, None)
+            have = [getattr(cell, k) for k in AMOUNTS]
+            if want is None or any(abs(float(a) - float(b)) > tolerance for a, b in zip(have, want)):
+                wrong.append((model.__tablename__, name))
+        wrong += [(model.__tablename__, name) for name in expected]
+    return wrong
 
 
 def catch_up():
@@ -188,8 +215,7 @@ def catch_up():
     db.session.commit()
     if cell_differences():
         # The cells themselves drifted (written outside the engine): sum them again.
-        db.session.execute(delete(ImpactDay))
-        db.session.execute(insert(ImpactDay).from_select([*CELL, *AMOUNTS], _cells_select()))
+        _sum_cells()
         db.session.commit()
         return len(wrong) + 1
     return len(wrong)

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models import ImpactDay, Organisation
+from app.models import ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore, Organisation
 from app.models.base import utcnow
 from app.services.impact import health as stats_health, periods
 from app.services.impact.scope import Scope, scope_filters  # noqa: F401  (Scope: stats.Scope)
@@ -37,43 +37,43 @@ def factors():
 
 # --- building blocks: every figure reads the rollup (app/models/rollup.py), never the donations ---
 
-def _day_filters(scope):
-    """WHERE conditions of `scope` on the rollup (Rome pickup days of the period)."""
-    r = ImpactDay
+def _network_wide(scope):
+    """True when `scope` spans the whole network (no store, charity or volunteer): the monthly tables answer."""
+    return scope.store_id is None and scope.charity_id is None and scope.volunteer_id is None
+
+
+def _filters(scope, model=ImpactDay):
+    """WHERE conditions of `scope` on a rollup table (Rome pickup days, or months, of the period)."""
     first = periods.rome_date(scope.period.start)
     after = periods.rome_date(scope.period.end)
-    conditions = [r.day >= first, r.day < after]
-    if scope.store_id is not None:
-        conditions.append(r.store_id == scope.store_id)
-    if scope.charity_id is not None:
-        conditions.append(r.charity_id == scope.charity_id)
-    if scope.category:
-        conditions.append(r.category == scope.category)
-    if scope.volunteer_id is not None:
-        conditions.append(r.carrier_id == scope.volunteer_id)
+    when = model.day if model is ImpactDay else model.month
+    conditions = [when >= first, when < after]
+    for name, value in (("store_id", scope.store_id), ("charity_id", scope.charity_id),
+                        ("category", scope.category or None), ("carrier_id", scope.volunteer_id)):
+        if value is not None:
+            conditions.append(getattr(model, name) == value)
     return conditions
 
 
 def month_key(column):
-    """SQL giving 'YYYY-MM' of a DATE column (the rollup's Rome day)."""
+    """SQL giving 'YYYY-MM' of a DATE column (a rollup's Rome day or month)."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.strftime("%Y-%m", column)
 
 
-def _sums():
-    """The figure columns summed over rollup cells (labels as _figures reads them)."""
-    r = ImpactDay
-    kg = r.kg_received + r.kg_unweighed
-    return (func.sum(r.lots).label("lots"), func.sum(kg).label("kg"),
-            func.sum(r.kg_received).label("kg_weighed"), func.sum(r.kg_unweighed).label("kg_declared"),
-            func.sum(case((r.category == NOT_FOOD, 0.0), else_=kg)).label("kg_food"),
-            func.sum(r.value_declared + r.kg_unvalued * factors()["value_eur_per_kg"]).label("value_eur"))
+def _sums(model):
+    """The figure columns summed over rollup cells of `model` (labels as _figures reads them)."""
+    kg = model.kg_received + model.kg_unweighed
+    return (func.sum(model.lots).label("lots"), func.sum(kg).label("kg"),
+            func.sum(model.kg_received).label("kg_weighed"), func.sum(model.kg_unweighed).label("kg_declared"),
+            func.sum(model.kg_food).label("kg_food"),
+            func.sum(model.value_declared + model.kg_unvalued * factors()["value_eur_per_kg"]).label("value_eur"))
 
 
-def _aggregate(conditions, keys, joins=()):
-    """GROUP BY `keys` (label -> SQL expression) over the rollup cells matching `conditions`."""
-    query = select(*(expr.label(name) for name, expr in keys.items()), *_sums()).select_from(ImpactDay)
+def _aggregate(conditions, keys, joins=(), model=ImpactDay):
+    """GROUP BY `keys` (label -> SQL expression) over the cells of `model` matching `conditions`."""
+    query = select(*(expr.label(name) for name, expr in keys.items()), *_sums(model)).select_from(model)
     for target, on in joins:
         query = query.join(target, on)
     return db.session.execute(query.where(*conditions).group_by(*keys.values())).all()
@@ -118,17 +118,31 @@ def _ranked(groups, labels):
 # --- impact breakdowns ----------------------------------------------------------------------
 
 def _month_category(scope):
-    """Rescued figures per (month index, category): one scan, at most months x categories rows."""
+    """Rescued figures per (month, category): at most months x categories rows, from the smallest table."""
     f = factors()
-    rows = _aggregate(_day_filters(scope), {"b": month_key(ImpactDay.day), "category": ImpactDay.category})
+    model = ImpactMonthCategory if _network_wide(scope) else ImpactDay
+    when = model.month if model is ImpactMonthCategory else model.day
+    rows = _aggregate(_filters(scope, model), {"b": month_key(when), "category": model.category}, model=model)
     return [{"b": r.b, "category": r.category, **_figures(r, f)} for r in rows]
 
 
 def _store_charity(scope):
-    """Rescued figures per (store, charity) pair: one scan, at most stores x charities rows."""
+    """(per store, per charity) rescued figures, as rows {'store', 'charity', figures...}.
+
+    Network-wide without a category, from the monthly store and charity tables
+    (months x stores cells); otherwise one scan of the scope's day cells, by pair.
+    """
     f = factors()
-    rows = _aggregate(_day_filters(scope), {"store": ImpactDay.store_id, "charity": ImpactDay.charity_id})
-    return [{"store": r.store, "charity": r.charity or None, **_figures(r, f)} for r in rows]
+    if _network_wide(scope) and not scope.category:
+        stores = _aggregate(_filters(scope, ImpactMonthStore), {"store": ImpactMonthStore.store_id},
+                            model=ImpactMonthStore)
+        charities = _aggregate(_filters(scope, ImpactMonthCharity), {"charity": ImpactMonthCharity.charity_id},
+                               model=ImpactMonthCharity)
+        return ([{"store": r.store, "charity": None, **_figures(r, f)} for r in stores],
+                [{"store": None, "charity": r.charity or None, **_figures(r, f)} for r in charities])
+    rows = _aggregate(_filters(scope), {"store": ImpactDay.store_id, "charity": ImpactDay.charity_id})
+    pairs = [{"store": r.store, "charity": r.charity or None, **_figures(r, f)} for r in rows]
+    return pairs, pairs
 
 
 def _months(scope, cells):
@@ -169,12 +183,12 @@ def _organisations(pairs, key):
 
 def by_store(scope):
     """Rescued figures per donor store (id and name), most kg first."""
-    return _organisations(_store_charity(scope), "store")[0]
+    return _organisations(_store_charity(scope)[0], "store")[0]
 
 
 def by_charity(scope):
     """Rescued figures per recipient charity (id and name), most kg first."""
-    return _organisations(_store_charity(scope), "charity")[0]
+    return _organisations(_store_charity(scope)[1], "charity")[0]
 
 
 def by_municipality(scope, pairs=None):
@@ -183,7 +197,7 @@ def by_municipality(scope, pairs=None):
     Each store lies in one municipality, so adding up the per-store aggregates
     from SQL gives the municipality's exactly, without another scan.
     """
-    stores, names = _organisations(_store_charity(scope) if pairs is None else pairs, "store")
+    stores, names = _organisations(_store_charity(scope)[0] if pairs is None else pairs, "store")
     for row in stores:
         row["municipality"] = names[row["key"]].municipality if row["key"] in names else ""
     return _ranked(_rollup(stores, "municipality"), lambda k: k or "—")
@@ -191,11 +205,11 @@ def by_municipality(scope, pairs=None):
 
 def impact(scope):
     """Totals and every breakdown of `scope`, from two GROUP BY scans (month x category, store x charity)."""
-    cells, pairs = _month_category(scope), _store_charity(scope)
+    cells, (stores, charities) = _month_category(scope), _store_charity(scope)
     months = _months(scope, cells)
     return {"total": add_figures(months), "by_month": months, "by_category": _categories(cells),
-            "by_store": _organisations(pairs, "store")[0], "by_charity": _organisations(pairs, "charity")[0],
-            "by_municipality": by_municipality(scope, pairs)}
+            "by_store": _organisations(stores, "store")[0], "by_charity": _organisations(charities, "charity")[0],
+            "by_municipality": by_municipality(scope, stores)}
 
 
 def health(scope, now=None):
@@ -226,17 +240,19 @@ def volunteer_figures(user_id, period):
 # --- public figures -------------------------------------------------------------------------------
 
 def public_counters(now=None):
-    """kg and meal equivalents rescued this month and this year (Rome), as floats, for the home page."""
+    """kg and meal equivalents rescued this month and this year (Rome), as floats, for the home page.
+
+    From the network's month x category table: a dozen rows a year at any size.
+    """
     now = now or utcnow()
     day = periods.rome_date(now)
-    r = ImpactDay
+    r = ImpactMonthCategory
     kg = r.kg_received + r.kg_unweighed
-    food = case((r.category == NOT_FOOD, 0.0), else_=kg)
-    this_month = r.day >= day.replace(day=1)
+    this_month = r.month == day.replace(day=1)
     row = db.session.execute(select(
         func.sum(kg).label("kg_year"), func.sum(case((this_month, kg), else_=0.0)).label("kg_month"),
-        func.sum(food).label("food_year"), func.sum(case((this_month, food), else_=0.0)).label("food_month"))
-        .where(r.day >= day.replace(month=1, day=1), r.day <= day + timedelta(days=1))).one()
+        func.sum(r.kg_food).label("food_year"), func.sum(case((this_month, r.kg_food), else_=0.0)).label("food_month"))
+        .where(r.month >= day.replace(month=1, day=1), r.month <= day)).one()
     meal = factors()["meal_kg"]
     return {"kg_month": float(row.kg_month or 0), "kg_year": float(row.kg_year or 0),
             "meals_month": float(row.food_month or 0) / meal, "meals_year": float(row.food_year or 0) / meal}
@@ -255,7 +271,7 @@ def open_data_rows(now=None):
     count = (end.year - start.year) * 12 + end.month - start.month + 1
     period = periods.months_period((start.year, start.month), count, "all", "")
     f = factors()
-    rows = _aggregate(_day_filters(Scope(period=period)),
+    rows = _aggregate(_filters(Scope(period=period)),
                       {"b": month_key(ImpactDay.day), "category": ImpactDay.category,
                        "municipality": Organisation.municipality},
                       joins=[(Organisation, Organisation.id == ImpactDay.store_id)])
