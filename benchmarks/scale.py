@@ -253,9 +253,13 @@ def main(argv=None):
     parser.add_argument("--reuse", action="store_true", default=bool(os.environ.get("REUSE")))
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--duration", default=os.environ.get("BENCH_DURATION", "5s"))
+    parser.add_argument("--generate-only", action="store_true", help="generate (or reuse) and stop")
     args = parser.parse_args(argv)
     size = fitting_size(args.size)
     url, generation = prepare(size, args.reuse)
+    if args.generate_only:
+        report(size, generation, {})
+        return 0
     print(f"measuring {size} (load average now {os.getloadavg()[0]:.1f})")
     results = measure(url, args.requests, args.duration)
     os.makedirs(ARTIFACTS, exist_ok=True)

@@ -11,12 +11,15 @@ picked up, its DDT, numbered per store and year.
 
 Fast on purpose: the schema comes from the migrations, then secondary indexes and
 unique constraints are dropped, rows stream through psycopg 3's `cursor.copy()` in
-text format on four connections at once (foreign-key triggers off with
+text format on four connections at once, from BENCH_SCALE_WORKERS processes (2)
+that each own a share of the stores (foreign-key triggers off with
 `session_replication_role = replica`, the loader is a superuser), and indexes are
 built after loading; then ANALYZE and the rollups (`rollups.rebuild()` in SQL).
 """
 import json
 import math
+import multiprocessing
+import os
 import random
 import time
 from datetime import datetime, timedelta, timezone
@@ -163,19 +166,30 @@ def _people(conns, spec, clock, now_s, rng, password_hash):
     return net
 
 
-def _donations(conns, spec, net, clock, now_s, rng):
-    """Donations with crates, operations and DDTs, streamed in chunks on four COPYs."""
+def _donations(conninfo, spec, net, clock, now_s, part, parts, seed):
+    """Donations `part` of `parts` (ids, and the stores they belong to, split between processes) with their
+    crates, operations and DDTs, streamed in chunks on four COPYs; returns row counts.
+
+    Each part owns its stores, so DDT numbers per (store, year) never collide; ids
+    are disjoint by construction (crate = donation x 4 + n, operation = donation x 8 + k).
+    """
+    rng = random.Random(seed * 1000 + part)
+    conns = [psycopg.connect(conninfo) for _ in range(4)]
+    for conn in conns:
+        conn.execute("SET session_replication_role = replica")  # no FK triggers while loading
+        conn.execute("SET synchronous_commit = off")
     dconn, cconn, oconn, tconn = conns
     start_s = now_s - DAYS * 86400
+    first, last = spec["donations"] * part // parts, spec["donations"] * (part + 1) // parts
     total = spec["donations"]
     open_from = now_s - OPEN_DAYS * 86400
     weights = [w for _c, w in CATEGORIES]
     categories = [c for c, _w in CATEGORIES]
-    stores = net["stores"]
-    store_names = {oid: f"Punto vendita {i + 1}" for i, (oid, _c) in enumerate(stores)}
+    stores = net["stores"][part::parts]
+    store_names = {oid: f"Punto vendita {i + 1}" for i, (oid, _c) in enumerate(net["stores"])}
     charity_names = {oid: f"Ente {i + 1}" for i, (oid, _c) in enumerate(net["charities"])}
     counters = {}
-    crate_id = op_id = ddt_id = 0
+    crates_made = ops_made = ddts_made = 0
     donation_cols = ("id", "store_id", "recipient_id", "status", "category", "storage", "description", "kg_declared",
                      "crates_count", "date_kind", "allergens", "value_eur", "value_estimated",
                      "best_before_confirmed", "needs_cold", "notes", "window_start", "window_end", "posted_by_id",
@@ -190,10 +204,10 @@ def _donations(conns, spec, net, clock, now_s, rng):
             _copy(tconn, "transport_document", ("id", "donation_id", "store_id", "recipient_id", "carrier_id",
                                                 "year", "number", "issued_at", "kg", "value_eur", "snapshot",
                                                 "created_at")) as ct:
-        did = 0
-        while did < total:
+        did = first
+        while did < last:
             dl, cl, ol, tl = [], [], [], []
-            for _ in range(min(CHUNK, total - did)):
+            for _ in range(min(CHUNK, last - did)):
                 did += 1
                 # Posting times spread evenly over three years, in order (ids grow with time).
                 posted = start_s + (did / total) * DAYS * 86400 + rng.uniform(-600, 0)
@@ -250,7 +264,8 @@ def _donations(conns, spec, net, clock, now_s, rng):
                     f"{ts(expired) if expired else NULL}\t{ts(last)}\n")
                 crate_status = ("received" if status == "received" else "picked_up" if picked else "at_store")
                 for n in range(1, crates + 1):
-                    crate_id += 1
+                    crate_id = did * 4 + n - 1
+                    crates_made += 1
                     cl.append(f"{crate_id}\t{did}\t{n}\tS{crate_id:011X}\t{crate_status}\t"
                               f"{ts(picked) if picked else NULL}\t{volunteer if picked else NULL}\t"
                               f"{ts(received) if received else NULL}\t\t\n")
@@ -267,13 +282,15 @@ def _donations(conns, spec, net, clock, now_s, rng):
                     steps.append(("donation.cancel", net["store_users"][store], cancelled))
                 if expired:
                     steps.append(("donation.expire", None, expired))
-                for kind, user, at in steps:
-                    op_id += 1
+                for k, (kind, user, at) in enumerate(steps):
+                    op_id = did * 8 + k
+                    ops_made += 1
                     ol.append(f"{op_id}\t{op_id:032x}\t{kind}\t{did}\t{user if user else NULL}\t"
                               f"{'system' if user is None else 'form'}\t{{\"donation_id\": {did}}}\t{ts(at)}\t"
                               f"{ts(at + 2)}\tapplied\t\t\t{{}}\n")
                 if picked:
-                    ddt_id += 1
+                    ddt_id = did
+                    ddts_made += 1
                     year = clock.year(picked)
                     key = (store, year)
                     counters[key] = counters.get(key, 0) + 1
@@ -289,7 +306,14 @@ def _donations(conns, spec, net, clock, now_s, rng):
             ct.write("".join(tl))
     with _copy(dconn, "document_counter", ("store_id", "year", "last_number")) as cp:
         cp.write("".join(f"{s}\t{y}\t{n}\n" for (s, y), n in counters.items()))
-    return {"donations": total, "crates": crate_id, "operations": op_id, "ddts": ddt_id}
+    for conn in conns:
+        conn.commit()
+        conn.close()
+    return {"donations": last - first, "crates": crates_made, "operations": ops_made, "ddts": ddts_made}
+
+
+def _part(args):
+    return _donations(*args)
 
 
 def generate(url, size, password_hash, seed=17, log=print):
@@ -312,11 +336,13 @@ def generate(url, size, password_hash, seed=17, log=print):
     for conn in conns:
         conn.commit()
     log(f"  people and organisations: {time.perf_counter() - began:.1f} s")
-    counts = _donations(conns, spec, net, clock, now_s, rng)
-    for conn in conns:
-        conn.commit()
+    parts = max(1, int(os.environ.get("BENCH_SCALE_WORKERS", "2")))
+    jobs = [(conninfo, spec, net, clock, now_s, part, parts, seed) for part in range(parts)]
+    with multiprocessing.get_context("fork").Pool(parts) as pool:
+        results = pool.map(_part, jobs)
+    counts = {key: sum(r[key] for r in results) for key in results[0]}
     timings["load_s"] = time.perf_counter() - began
-    log(f"  rows loaded with COPY: {counts} in {timings['load_s']:.1f} s")
+    log(f"  rows loaded with COPY by {parts} processes: {counts} in {timings['load_s']:.1f} s")
     main = conns[0]
     for other in conns[1:]:
         other.close()

@@ -175,9 +175,9 @@ def by_category(scope):
     return _categories(_month_category(scope))
 
 
-def _organisations(pairs, key):
+def _organisations(pairs, key, names=None):
     groups = _rollup(pairs, key)
-    names = _names(groups)
+    names = _names(groups) if names is None else names
     return _ranked(groups, lambda k: names[k].name if k in names else "—"), names
 
 
@@ -191,13 +191,13 @@ def by_charity(scope):
     return _organisations(_store_charity(scope)[1], "charity")[0]
 
 
-def by_municipality(scope, pairs=None):
+def by_municipality(scope, pairs=None, names=None):
     """Rescued figures per municipality of the donor store, most kg first.
 
     Each store lies in one municipality, so adding up the per-store aggregates
     from SQL gives the municipality's exactly, without another scan.
     """
-    stores, names = _organisations(_store_charity(scope)[0] if pairs is None else pairs, "store")
+    stores, names = _organisations(_store_charity(scope)[0] if pairs is None else pairs, "store", names)
     for row in stores:
         row["municipality"] = names[row["key"]].municipality if row["key"] in names else ""
     return _ranked(_rollup(stores, "municipality"), lambda k: k or "—")
@@ -207,9 +207,12 @@ def impact(scope):
     """Totals and every breakdown of `scope`, from two GROUP BY scans (month x category, store x charity)."""
     cells, (stores, charities) = _month_category(scope), _store_charity(scope)
     months = _months(scope, cells)
+    # One query for the names of every store and charity in the breakdowns.
+    names = _names({r["store"] for r in stores} | {r["charity"] for r in charities})
     return {"total": add_figures(months), "by_month": months, "by_category": _categories(cells),
-            "by_store": _organisations(stores, "store")[0], "by_charity": _organisations(charities, "charity")[0],
-            "by_municipality": by_municipality(scope, stores)}
+            "by_store": _organisations(stores, "store", names)[0],
+            "by_charity": _organisations(charities, "charity", names)[0],
+            "by_municipality": by_municipality(scope, stores, names)}
 
 
 def health(scope, now=None):
