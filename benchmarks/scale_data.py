@@ -73,6 +73,8 @@ class Clock:
 
     def __call__(self, seconds):
         day, rest = divmod(int(seconds), 86400)
+        if day >= len(self.days):
+            raise ValueError(f"instant {seconds} beyond the clock's {len(self.days)} days")
         hours, rest = divmod(rest, 3600)
         return f"{self.days[day]} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00"
 
@@ -152,7 +154,7 @@ def _people(conns, spec, clock, now_s, rng, password_hash):
             net["store_users"][oid] = account("negozio", i + 1, oid, "store")
         for i, (oid, _cluster) in enumerate(net["charities"]):
             net["charity_users"][oid] = account("ente", i + 1, oid, "charity")
-        training = (datetime.fromtimestamp(now_s, timezone.utc) - timedelta(days=200)).date().isoformat()
+        training = (clock.start + timedelta(seconds=now_s) - timedelta(days=200)).date().isoformat()
         for i in range(spec["volunteers"]):
             cluster = i % len(points)
             vid = account("volontario", i + 1, 0, "")
@@ -252,7 +254,7 @@ def _donations(conninfo, spec, net, clock, now_s, part, parts, seed):
                 ts = clock
                 holder = volunteer if status in ("picked_up", "delivered") else NULL
                 claimer = volunteer if claimed is not None else NULL
-                last = max(t for t in (posted, claimed, picked, delivered, received, cancelled, expired) if t)
+                updated = max(t for t in (posted, claimed, picked, delivered, received, cancelled, expired) if t)
                 dl.append(
                     f"{did}\t{store}\t{charity}\t{status}\t{category}\t{storage}\tEccedenze {category}\t{kg}\t{crates}"
                     f"\tnone\t[]\t{value}\t{'t' if value == NULL else 'f'}\tf\t{'f' if storage == 'ambient' else 't'}"
@@ -261,7 +263,7 @@ def _donations(conninfo, spec, net, clock, now_s, part, parts, seed):
                     f"{ts(delivered) if delivered else NULL}\t{ts(received) if received else NULL}\t"
                     f"{net['charity_users'][charity] if received else NULL}\t{received_kg}\t"
                     f"{ts(cancelled) if cancelled else NULL}\t{'Imprevisto' if cancelled else ''}\t"
-                    f"{ts(expired) if expired else NULL}\t{ts(last)}\n")
+                    f"{ts(expired) if expired else NULL}\t{ts(updated)}\n")
                 crate_status = ("received" if status == "received" else "picked_up" if picked else "at_store")
                 for n in range(1, crates + 1):
                     crate_id = did * 4 + n - 1
