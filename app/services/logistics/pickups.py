@@ -19,6 +19,7 @@ from app.services.ops import rules
 from app.services.ops.pickups import TAKEN
 
 ROME = rules.ROME
+MAX_PAGE = 10_000  # a page number beyond any list (and within PostgreSQL's OFFSET)
 # The volunteers shown beside each donation, loaded for the whole list at once (not one per row).
 # Only their name and phone are shown: their memberships and profiles are not loaded with them.
 WITH_PEOPLE = (selectinload(Donation.claimed_by).options(lazyload(User.memberships), lazyload(User.volunteer)),)
@@ -90,7 +91,7 @@ def open_pickups(user, now=None, days=2, page=1, claimed=None):
     config = current_app.config
     size = int(config.get("PICKUP_PAGE_SIZE", 20))
     radius = float(config.get("PICKUP_RADIUS_KM", 50))
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     _start, horizon = local_day_bounds(rules.local_date(now) + timedelta(days=days - 1))
     query = (select(Donation).join(Donation.store).options(contains_eager(Donation.store))
              .where(Donation.status == "posted", Donation.window_end > now, Donation.window_start < horizon))
