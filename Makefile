@@ -13,7 +13,7 @@ TEST_WORKERS ?= 2
 PO := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test test-sqlite test-postgres bench setup translations extract-messages clean
+.PHONY: run test test-sqlite test-postgres bench bench-scale setup translations extract-messages clean
 
 setup: $(STAMP) $(MO)
 
@@ -60,6 +60,12 @@ test-postgres: setup
 ## Load and page-weight figures (not timed tests).
 bench: setup
 	$(BIN)/python -m benchmarks
+
+## Page times at a network's size on PostgreSQL: SCALE=province (default, minutes), region or national.
+## REUSE=1 measures again a database generated before; BENCH_SCALE_URL names the server.
+SCALE ?= province
+bench-scale: setup
+	SCALE=$(SCALE) $(BIN)/python -m benchmarks.scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache $(MO)

@@ -24,12 +24,13 @@ def create_app(overrides=None):
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (DEV_SECRET, "", None):
         raise RuntimeError("RACCOLTO_ENV=production needs a real SECRET_KEY in the environment.")
 
-    from app import extensions, security, i18n, errors, htmx as htmx_helpers, cli, navigation, guard
+    from app import extensions, security, i18n, errors, htmx as htmx_helpers, cli, navigation, guard, compression
     from app import models  # noqa: F401  (registers the tables)
     from app.services import registry  # noqa: F401  (operation kinds, engine subscribers, worker jobs)
 
     guard.init_app(app)  # first: it bounds the int converter and checks requests before anything else
     extensions.db.init_app(app)
+    compression.init_app(app)  # first: its after_request hook then runs last, on the final body
     extensions.migrate.init_app(app, extensions.db, directory=os.path.join(
         os.path.dirname(app.root_path), "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)

@@ -91,7 +91,41 @@ def openapi_command(check):
     click.echo(f"docs/openapi.json: {len(completed['components']['schemas']) - len(doc['components']['schemas'])} kinds added.")
 
 
+@click.group("rollups")
+def rollups_group():
+    """The impact rollups (per day, store, charity, category): rebuild, catch up, check."""
+
+
+@rollups_group.command("rebuild")
+def rollups_rebuild_command():
+    """Recompute the rollups from the donations (after a bulk load; running it twice changes nothing)."""
+    from app.services.impact import rollups
+
+    sources, cells = rollups.rebuild()
+    click.echo(f"Riepiloghi ricostruiti: {sources} donazioni in {cells} celle.")
+
+
+@rollups_group.command("catch-up")
+def rollups_catch_up_command():
+    """Re-sync only the donations (and cells) the rollups count wrongly; idempotent."""
+    from app.services.impact import rollups
+
+    click.echo(f"Riepiloghi corretti: {rollups.catch_up()}.")
+
+
+@rollups_group.command("check")
+def rollups_check_command():
+    """Compare the rollups with the donations; exit 1 on any difference."""
+    from app.services.impact import rollups
+
+    wrong = len(rollups.differences()) + len(rollups.cell_differences())
+    if wrong:
+        click.echo(f"Riepiloghi non allineati: {wrong} differenze (esegui «flask rollups catch-up»).")
+        raise SystemExit(1)
+    click.echo("Riepiloghi allineati.")
+
+
 def init_app(app):
     for command in (seed_command, worker_command, verify_register_command, create_coordinator_command,
-                    openapi_command):
+                    openapi_command, rollups_group):
         app.cli.add_command(command)

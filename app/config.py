@@ -148,6 +148,14 @@ class Config:
     # Reminders to the coordinators this many days before an agreement ends.
     AGREEMENT_REMINDER_DAYS = tuple(int(d) for d in os.environ.get(
         "AGREEMENT_REMINDER_DAYS", "60,15").split(",") if d.strip())
+    # National scale (issue 17): bounded reads and compression from the app itself.
+    PICKUP_RADIUS_KM = _float("PICKUP_RADIUS_KM", 50)  # open pickups shown around a volunteer's base
+    PICKUP_PAGE_SIZE = _int("PICKUP_PAGE_SIZE", 20)  # open pickups per page
+    COMPRESS_ALGORITHM = ["br", "gzip"]  # Flask-Compress: preferred first, negotiated per request
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]  # static files are streamed by send_file
+    COMPRESS_LEVEL = _int("COMPRESS_GZIP_LEVEL", 6)
+    COMPRESS_BR_LEVEL = _int("COMPRESS_BR_LEVEL", 5)
+    COMPRESS_MIN_SIZE = 500
 
 
 class TestConfig(Config):

@@ -72,11 +72,18 @@ def _unauthorized():
 @login_manager.user_loader
 def _load_user(user_id):
     """Load the user from 'id:session_token'; a stale token means logged out."""
-    from app.models import User
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from app.models import Membership, User
 
     try:
         uid, token = user_id.split(":", 1)
-        user = db.session.get(User, int(uid))
+        # One round trip for the user, their memberships (with organisations) and volunteer
+        # profile: every page's navigation and role checks read them.
+        user = db.session.scalars(select(User).where(User.id == int(uid)).options(
+            joinedload(User.memberships).joinedload(Membership.organisation),
+            joinedload(User.volunteer))).unique().first()
     except (ValueError, TypeError):
         return None
     if user is None or user.session_token != token or not user.is_active:

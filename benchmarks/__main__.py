@@ -2,7 +2,7 @@
 import os
 import sys
 
-from benchmarks import dashboard, http_pages, page_weight
+from benchmarks import dashboard, http_pages, page_weight, wire_weight
 from benchmarks.server import check_page, login_cookie, running_app
 
 PAGES = [
@@ -33,6 +33,10 @@ def main():
         http_pages.run(base, cookies, PAGES)
         print("\n== Page weight: first load of the volunteer's pickups page (budget 100 KB) ==")
         page_weight.run(base, cookies)
+        print("\n== The same first load as the app itself sends it (Brotli/gzip from Flask-Compress, budget 50 KB) ==")
+        rows = wire_weight.measure(base, cookies["volunteer"])
+        total = sum(r[4] for r in rows)
+        print(f"{len(rows)} responses, {total} bytes on the wire (headers + encoded bodies), {total / 1024:.1f} KiB")
     print("\n== Coordinator dashboard on 100,000 donations (budget 300 ms) ==")
     dashboard.run()
     return 0

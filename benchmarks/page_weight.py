@@ -2,8 +2,9 @@
 
 A fresh Chromium profile (empty HTTP cache, no service worker yet) opens the page;
 every response the page itself received (HTML, CSS, JS, icons) is counted.
-gunicorn does not compress, so each text resource is measured as a production reverse
-proxy would send it: gzip at level 6 (nginx's `gzip_comp_level 6`, as `gzip -6`);
+Here each text resource is measured as a reverse proxy would send it, whatever the app
+sends (the app compresses itself since issue 17: benchmarks/wire_weight.py measures that):
+gzip at level 6 (nginx's `gzip_comp_level 6`, as `gzip -6`);
 PNGs are counted as they are (proxies do not recompress images). The service worker's
 own background download (the script and the precached shell not already loaded by the
 page) is printed apart: it happens after the page is shown and only once.

@@ -16,7 +16,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Crate, Donation, Operation
-from app.services.impact import documents
+from app.services.impact import documents, rollups
 
 ROME = ZoneInfo("Europe/Rome")
 _counter = {"crate": 0, "op": 0}
@@ -63,6 +63,7 @@ def make_donation(store, recipient, *, status, category, kg, posted, window, rec
         log(donation, "donation.claim", claimed, claimer)
     if picked is not None:
         log(donation, "donation.pickup", picked, claimer)
+    rollups.sync_donation(donation.id)  # what the engine's rollup subscriber does
     db.session.commit()
     return donation
 
@@ -70,6 +71,7 @@ def make_donation(store, recipient, *, status, category, kg, posted, window, rec
 def issue_ddt(donation, carrier):
     """Issue the DDT of a picked-up donation (what the pickup subscriber does)."""
     document = documents.issue(donation, carrier, donation.picked_up_at)
+    rollups.sync_donation(donation.id)  # the carrier is part of the rollup's cell
     db.session.commit()
     return document
 

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.htmx import render_page_or_fragment
 from app.models import Donation
 from app.models.base import utcnow
+from app.services.logistics.pickups import WITH_PEOPLE
 from app.services import ops
 from app.services.food.donations import ROME, local
 from app.services.food.timeline import timeline
@@ -36,7 +37,7 @@ def home():
     store = my_store()
     donations = []
     if store is not None:
-        donations = db.session.scalars(select(Donation).where(
+        donations = db.session.scalars(select(Donation).options(*WITH_PEOPLE).where(
             Donation.store_id == store.id,
             or_(Donation.status.in_(("posted", "claimed", "picked_up")),
                 Donation.posted_at >= _today_start(), Donation.window_end >= _today_start()))
@@ -60,7 +61,8 @@ def history():
     page = max(request.args.get("pagina", 1, type=int) or 1, 1)
     rows, more = [], False
     if store is not None:
-        query = select(Donation).where(Donation.store_id == store.id, Donation.posted_at >= utcnow() - timedelta(
+        query = select(Donation).options(*WITH_PEOPLE).where(
+            Donation.store_id == store.id, Donation.posted_at >= utcnow() - timedelta(
             days=HISTORY_PERIODS[period]))
         if status:
             query = query.where(Donation.status == status)

@@ -60,12 +60,13 @@ def _scanning(donation):
 @bp.route("/")
 def home():
     """The volunteer's start page: why they cannot claim (if so), then open pickups nearest first."""
-    offers = pickups.open_pickups(current_user) if current_user.is_approved_volunteer else []
-    active, _done = pickups.my_pickups(current_user)
+    active, claimed = pickups.claim_counts(current_user)
+    listing = pickups.open_pickups(current_user, page=request.args.get("pagina", 1, type=int),
+                                   claimed=claimed) if current_user.is_approved_volunteer else None
     next_slots = rota_queries.my_next_slots(current_user) if current_user.volunteer else []  # one statement
-    return render_template("volunteer/home.html", profile=current_user.volunteer, offers=offers,
-                           active_count=len(active), blocker=rules.volunteer_blocker(current_user),
-                           next_slots=next_slots)
+    return render_template("volunteer/home.html", profile=current_user.volunteer, listing=listing,
+                           offers=listing.offers if listing else [], active_count=active,
+                           blocker=rules.volunteer_blocker(current_user), next_slots=next_slots)
 
 
 @bp.route("/miei")

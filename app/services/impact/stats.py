@@ -1,4 +1,4 @@
-"""Impact and operational figures, aggregated in SQL (GROUP BY) from donations, the log and DDTs.
+"""Impact and operational figures: impact from the rollups (rollups.py), health from donations and the log.
 
 Definitions (shown on the dashboard too):
 - Rescued food: donations picked up (status picked_up, delivered or received),
@@ -9,14 +9,16 @@ Definitions (shown on the dashboard too):
   category) / MEAL_KG. CO2e: all rescued kg x CO2E_PER_KG.
 - EUR value: the declared last selling price, else kg x VALUE_EUR_PER_KG.
 - Operational health looks at donations *posted* in the period (health.py).
+- The rollup keeps these definitions per Rome day (app/services/impact/rollups.py);
+  tests/test_rollups.py proves its figures equal the raw-SQL ones on random histories.
 """
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models import Donation, Organisation
+from app.models import ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore, Organisation
 from app.models.base import utcnow
 from app.services.impact import health as stats_health, periods
 from app.services.impact.scope import Scope, scope_filters  # noqa: F401  (Scope: stats.Scope)
@@ -33,58 +35,48 @@ def factors():
             "value_eur_per_kg": float(config.get("VALUE_EUR_PER_KG", 3.7))}
 
 
-# --- building blocks ---------------------------------------------------------------------
+# --- building blocks: every figure reads the rollup (app/models/rollup.py), never the donations ---
 
-def _kg_best():
-    return func.coalesce(Donation.received_kg, Donation.kg_declared)
-
-
-def _rescued(scope):
-    return [Donation.status.in_(RESCUED), *scope_filters(scope, Donation.picked_up_at)]
+def _network_wide(scope):
+    """True when `scope` spans the whole network (no store, charity or volunteer): the monthly tables answer."""
+    return scope.store_id is None and scope.charity_id is None and scope.volunteer_id is None
 
 
-def month_key(column, period):
-    """SQL giving the Rome month 'YYYY-MM' of `column`, for instants inside `period`.
+def _filters(scope, model=ImpactDay):
+    """WHERE conditions of `scope` on a rollup table (Rome pickup days, or months, of the period)."""
+    first = periods.rome_date(scope.period.start)
+    after = periods.rome_date(scope.period.end)
+    when = model.day if model is ImpactDay else model.month
+    conditions = [when >= first, when < after]
+    for name, value in (("store_id", scope.store_id), ("charity_id", scope.charity_id),
+                        ("category", scope.category or None), ("carrier_id", scope.volunteer_id)):
+        if value is not None:
+            conditions.append(getattr(model, name) == value)
+    return conditions
 
-    PostgreSQL converts to Europe/Rome itself (and then hashes the few groups).
-    SQLite has no time zones: a balanced CASE over the Rome month boundaries,
-    computed in Python (log2(n) comparisons per row), daylight saving included.
-    """
-    keys = ["%d-%02d" % month for month in period.months]
+
+def month_key(column):
+    """SQL giving 'YYYY-MM' of a DATE column (a rollup's Rome day or month)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(periods.ROME.key, column), "YYYY-MM")
-    edges = period.edges()
-
-    def build(lo, hi):
-        if hi - lo == 1:
-            return literal(keys[lo])
-        mid = (lo + hi) // 2
-        return case((column < edges[mid], build(lo, mid)), else_=build(mid, hi))
-
-    return build(0, len(keys))
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
 
 
-def _aggregate(conditions, keys, joins=()):
-    """GROUP BY `keys` (label -> SQL expression) over the rescued donations matching `conditions`.
+def _sums(model):
+    """The figure columns summed over rollup cells of `model` (labels as _figures reads them)."""
+    kg = model.kg_received + model.kg_unweighed
+    return (func.sum(model.lots).label("lots"), func.sum(kg).label("kg"),
+            func.sum(model.kg_received).label("kg_weighed"), func.sum(model.kg_unweighed).label("kg_declared"),
+            func.sum(model.kg_food).label("kg_food"),
+            func.sum(model.value_declared + model.kg_unvalued * factors()["value_eur_per_kg"]).label("value_eur"))
 
-    The keys are computed in an inner SELECT and grouped by label outside, so
-    PostgreSQL sees one expression even when a key (a CASE) carries parameters.
-    Returns SQL rows with the keys and lots, kg, kg_weighed, kg_declared, kg_food, value_eur.
-    """
-    inner = select(*(expr.label(name) for name, expr in keys.items()), Donation.received_kg,
-                   Donation.kg_declared, Donation.category.label("_category"), Donation.value_eur)
+
+def _aggregate(conditions, keys, joins=(), model=ImpactDay):
+    """GROUP BY `keys` (label -> SQL expression) over the cells of `model` matching `conditions`."""
+    query = select(*(expr.label(name) for name, expr in keys.items()), *_sums(model)).select_from(model)
     for target, on in joins:
-        inner = inner.join(target, on)
-    d = inner.where(*conditions).subquery()
-    kg = func.coalesce(d.c.received_kg, d.c.kg_declared)
-    columns = [d.c[name] for name in keys]
-    return db.session.execute(select(
-        *columns, func.count().label("lots"), func.sum(kg).label("kg"),
-        func.sum(func.coalesce(d.c.received_kg, 0.0)).label("kg_weighed"),
-        func.sum(case((d.c.received_kg.is_(None), d.c.kg_declared), else_=0.0)).label("kg_declared"),
-        func.sum(case((d.c._category == NOT_FOOD, 0.0), else_=kg)).label("kg_food"),
-        func.sum(func.coalesce(d.c.value_eur, d.c.kg_declared * factors()["value_eur_per_kg"])).label("value_eur"),
-    ).group_by(*columns)).all()
+        query = query.join(target, on)
+    return db.session.execute(query.where(*conditions).group_by(*keys.values())).all()
 
 
 def _figures(row, f=None):
@@ -126,18 +118,31 @@ def _ranked(groups, labels):
 # --- impact breakdowns ----------------------------------------------------------------------
 
 def _month_category(scope):
-    """Rescued figures per (month index, category): one scan, at most months x categories rows."""
+    """Rescued figures per (month, category): at most months x categories rows, from the smallest table."""
     f = factors()
-    rows = _aggregate(_rescued(scope), {"b": month_key(Donation.picked_up_at, scope.period),
-                                        "category": Donation.category})
+    model = ImpactMonthCategory if _network_wide(scope) else ImpactDay
+    when = model.month if model is ImpactMonthCategory else model.day
+    rows = _aggregate(_filters(scope, model), {"b": month_key(when), "category": model.category}, model=model)
     return [{"b": r.b, "category": r.category, **_figures(r, f)} for r in rows]
 
 
 def _store_charity(scope):
-    """Rescued figures per (store, charity) pair: one scan, at most stores x charities rows."""
+    """(per store, per charity) rescued figures, as rows {'store', 'charity', figures...}.
+
+    Network-wide without a category, from the monthly store and charity tables
+    (months x stores cells); otherwise one scan of the scope's day cells, by pair.
+    """
     f = factors()
-    rows = _aggregate(_rescued(scope), {"store": Donation.store_id, "charity": Donation.recipient_id})
-    return [{"store": r.store, "charity": r.charity, **_figures(r, f)} for r in rows]
+    if _network_wide(scope) and not scope.category:
+        stores = _aggregate(_filters(scope, ImpactMonthStore), {"store": ImpactMonthStore.store_id},
+                            model=ImpactMonthStore)
+        charities = _aggregate(_filters(scope, ImpactMonthCharity), {"charity": ImpactMonthCharity.charity_id},
+                               model=ImpactMonthCharity)
+        return ([{"store": r.store, "charity": None, **_figures(r, f)} for r in stores],
+                [{"store": None, "charity": r.charity or None, **_figures(r, f)} for r in charities])
+    rows = _aggregate(_filters(scope), {"store": ImpactDay.store_id, "charity": ImpactDay.charity_id})
+    pairs = [{"store": r.store, "charity": r.charity or None, **_figures(r, f)} for r in rows]
+    return pairs, pairs
 
 
 def _months(scope, cells):
@@ -170,29 +175,29 @@ def by_category(scope):
     return _categories(_month_category(scope))
 
 
-def _organisations(pairs, key):
+def _organisations(pairs, key, names=None):
     groups = _rollup(pairs, key)
-    names = _names(groups)
+    names = _names(groups) if names is None else names
     return _ranked(groups, lambda k: names[k].name if k in names else "—"), names
 
 
 def by_store(scope):
     """Rescued figures per donor store (id and name), most kg first."""
-    return _organisations(_store_charity(scope), "store")[0]
+    return _organisations(_store_charity(scope)[0], "store")[0]
 
 
 def by_charity(scope):
     """Rescued figures per recipient charity (id and name), most kg first."""
-    return _organisations(_store_charity(scope), "charity")[0]
+    return _organisations(_store_charity(scope)[1], "charity")[0]
 
 
-def by_municipality(scope, pairs=None):
+def by_municipality(scope, pairs=None, names=None):
     """Rescued figures per municipality of the donor store, most kg first.
 
     Each store lies in one municipality, so adding up the per-store aggregates
     from SQL gives the municipality's exactly, without another scan.
     """
-    stores, names = _organisations(_store_charity(scope) if pairs is None else pairs, "store")
+    stores, names = _organisations(_store_charity(scope)[0] if pairs is None else pairs, "store", names)
     for row in stores:
         row["municipality"] = names[row["key"]].municipality if row["key"] in names else ""
     return _ranked(_rollup(stores, "municipality"), lambda k: k or "—")
@@ -200,11 +205,14 @@ def by_municipality(scope, pairs=None):
 
 def impact(scope):
     """Totals and every breakdown of `scope`, from two GROUP BY scans (month x category, store x charity)."""
-    cells, pairs = _month_category(scope), _store_charity(scope)
+    cells, (stores, charities) = _month_category(scope), _store_charity(scope)
     months = _months(scope, cells)
+    # One query for the names of every store and charity in the breakdowns.
+    names = _names({r["store"] for r in stores} | {r["charity"] for r in charities})
     return {"total": add_figures(months), "by_month": months, "by_category": _categories(cells),
-            "by_store": _organisations(pairs, "store")[0], "by_charity": _organisations(pairs, "charity")[0],
-            "by_municipality": by_municipality(scope, pairs)}
+            "by_store": _organisations(stores, "store", names)[0],
+            "by_charity": _organisations(charities, "charity", names)[0],
+            "by_municipality": by_municipality(scope, stores, names)}
 
 
 def health(scope, now=None):
@@ -235,18 +243,19 @@ def volunteer_figures(user_id, period):
 # --- public figures -------------------------------------------------------------------------------
 
 def public_counters(now=None):
-    """kg and meal equivalents rescued this month and this year (Rome), as floats, for the home page."""
+    """kg and meal equivalents rescued this month and this year (Rome), as floats, for the home page.
+
+    From the network's month x category table: a dozen rows a year at any size.
+    """
     now = now or utcnow()
     day = periods.rome_date(now)
-    year_start, month_start = periods.month_start(day.year, 1), periods.month_start(day.year, day.month)
-    kg = _kg_best()
-    food = case((Donation.category == NOT_FOOD, 0.0), else_=kg)
-    this_month = Donation.picked_up_at >= month_start
+    r = ImpactMonthCategory
+    kg = r.kg_received + r.kg_unweighed
+    this_month = r.month == day.replace(day=1)
     row = db.session.execute(select(
         func.sum(kg).label("kg_year"), func.sum(case((this_month, kg), else_=0.0)).label("kg_month"),
-        func.sum(food).label("food_year"), func.sum(case((this_month, food), else_=0.0)).label("food_month"))
-        .where(Donation.status.in_(RESCUED), Donation.picked_up_at >= year_start,
-               Donation.picked_up_at < now + timedelta(days=1))).one()
+        func.sum(r.kg_food).label("food_year"), func.sum(case((this_month, r.kg_food), else_=0.0)).label("food_month"))
+        .where(r.month >= day.replace(month=1, day=1), r.month <= day)).one()
     meal = factors()["meal_kg"]
     return {"kg_month": float(row.kg_month or 0), "kg_year": float(row.kg_year or 0),
             "meals_month": float(row.food_month or 0) / meal, "meals_year": float(row.food_year or 0) / meal}
@@ -258,17 +267,17 @@ def open_data_rows(now=None):
     No names, no people: only counts, kg and derived figures. The current month is provisional.
     """
     now = now or utcnow()
-    first = db.session.scalar(select(func.min(Donation.picked_up_at)).where(Donation.status.in_(RESCUED)))
-    if first is None:
+    start = db.session.scalar(select(func.min(ImpactDay.day)))
+    if start is None:
         return []
-    start, end = periods.rome_date(first), periods.rome_date(now)
+    end = periods.rome_date(now)
     count = (end.year - start.year) * 12 + end.month - start.month + 1
     period = periods.months_period((start.year, start.month), count, "all", "")
     f = factors()
-    rows = _aggregate(_rescued(Scope(period=period)),
-                      {"b": month_key(Donation.picked_up_at, period), "category": Donation.category,
+    rows = _aggregate(_filters(Scope(period=period)),
+                      {"b": month_key(ImpactDay.day), "category": ImpactDay.category,
                        "municipality": Organisation.municipality},
-                      joins=[(Organisation, Organisation.id == Donation.store_id)])
+                      joins=[(Organisation, Organisation.id == ImpactDay.store_id)])
     current = "%d-%02d" % (end.year, end.month)
     out = [{"month": r.b, "provisional": r.b == current,
             "category": r.category, "municipality": r.municipality or "", **_figures(r, f)} for r in rows]

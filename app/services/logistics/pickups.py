@@ -3,19 +3,26 @@
 Only reads (and flag resolution, which is not donation state). Every change to
 a donation goes through app.services.ops.
 """
+import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import false, or_, select
+from flask import current_app
+from sqlalchemy import case, false, func, or_, select
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from app.extensions import db
 from app.geo import distance_km
-from app.models import Donation, Flag
+from app.models import Donation, Flag, Organisation, User
 from app.models.base import utcnow
 from app.services.ops import rules
 from app.services.ops.pickups import TAKEN
 
 ROME = rules.ROME
+MAX_PAGE = 10_000  # a page number beyond any list (and within PostgreSQL's OFFSET)
+# The volunteers shown beside each donation, loaded for the whole list at once (not one per row).
+# Only their name and phone are shown: their memberships and profiles are not loaded with them.
+WITH_PEOPLE = (selectinload(Donation.claimed_by).options(lazyload(User.memberships), lazyload(User.volunteer)),)
 ACTIVE = ("claimed", "picked_up", "delivered")
 BOARD_ORDER = ("posted", "claimed", "picked_up", "delivered", "received", "cancelled", "expired")
 
@@ -35,28 +42,84 @@ class Offer:
     blocker: object = None  # a Refused explaining why this volunteer cannot claim it
 
 
-def open_pickups(user, now=None, days=2):
-    """Posted donations of today and tomorrow still open, nearest first from the volunteer's base.
+@dataclass
+class OfferPage:
+    """One page of open pickups: the offers, the page number, whether more follow, the radius used."""
 
-    Chilled and frozen lots are hidden from volunteers without cold transport.
-    The window end filter keeps a donation the worker has not expired yet out of the list.
+    offers: list
+    page: int
+    has_next: bool
+    radius_km: float | None  # None: the volunteer has no base, so the list is by time, not distance
+
+
+def bounding_box(base, radius_km):
+    """(lat_min, lat_max, lon_min, lon_max) around `base` enclosing a circle of `radius_km`.
+
+    A degree of latitude is ~111.2 km everywhere; a degree of longitude shrinks with
+    cos(latitude), taken at the box's edge nearest the pole so the box never cuts the circle.
+    """
+    lat, lon = base
+    dlat = radius_km / 111.2
+    edge = min(89.0, abs(lat) + dlat)
+    dlon = radius_km / (111.2 * math.cos(math.radians(edge)))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def claim_counts(user):
+    """(active, claimed): this volunteer's donations still to do, and those only claimed, in one query."""
+    row = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(case((Donation.status == "claimed", 1), else_=0)), 0))
+        .where(Donation.claimed_by_id == user.id, Donation.status.in_(ACTIVE))).one()
+    return int(row[0]), int(row[1])
+
+
+def open_pickups(user, now=None, days=2, page=1, claimed=None):
+    """Posted donations of today and tomorrow still open within the volunteer's radius, nearest first.
+
+    Bounded whatever the network's size: the stores come from an indexed
+    bounding box of PICKUP_RADIUS_KM around the volunteer's base (stores with
+    no coordinates too, as the demo and manual entries may lack them), the
+    exact distance is computed on those few rows only, and the list is cut in
+    pages of PICKUP_PAGE_SIZE. A volunteer with no base gets the network's
+    offers by window start, a page at a time (LIMIT/OFFSET over today and
+    tomorrow's open donations). Chilled and frozen lots are hidden from
+    volunteers without cold transport. The window end filter keeps a donation
+    the worker has not expired yet out of the list. `claimed` (open claims of
+    the volunteer, if already counted) saves a query.
     """
     now = now or utcnow()
+    config = current_app.config
+    size = int(config.get("PICKUP_PAGE_SIZE", 20))
+    radius = float(config.get("PICKUP_RADIUS_KM", 50))
+    page = min(max(1, page), MAX_PAGE)
     _start, horizon = local_day_bounds(rules.local_date(now) + timedelta(days=days - 1))
-    query = (select(Donation).where(Donation.status == "posted", Donation.window_end > now,
-                                    Donation.window_start < horizon))
+    query = (select(Donation).join(Donation.store).options(contains_eager(Donation.store))
+             .where(Donation.status == "posted", Donation.window_end > now, Donation.window_start < horizon))
     profile = getattr(user, "volunteer", None)
     if profile is None or not profile.cold_transport:
         query = query.where(Donation.storage == "ambient", Donation.needs_cold.is_(False))
     base = profile.base if profile else None
+    if base is None:
+        rows = db.session.scalars(query.order_by(Donation.window_start, Donation.id)
+                                  .limit(size + 1).offset((page - 1) * size)).unique().all()
+        found = [(None, d) for d in rows]
+    else:
+        lat_min, lat_max, lon_min, lon_max = bounding_box(base, radius)
+        near = Organisation.lat.between(lat_min, lat_max) & Organisation.lon.between(lon_min, lon_max)
+        rows = db.session.scalars(query.where(near | Organisation.lat.is_(None) | Organisation.lon.is_(None))).unique()
+        found = [(distance_km(base, d.store.coords), d) for d in rows]
+        found = [(km, d) for km, d in found if km is None or km <= radius]
+        far = float("inf")
+        found.sort(key=lambda f: (f[0] if f[0] is not None else far, f[1].window_start, f[1].id))
+        found = found[(page - 1) * size:page * size + 1]
+    limit = rules.claims_limit_blocker(rules.open_claims(user.id) if claimed is None else claimed) \
+        if rules.volunteer_blocker(user) is None else None
     offers = []
-    for donation in db.session.scalars(query):
-        blocker = rules.claim_blocker(user, donation, now) or rules.use_by_blocker(donation, now)
-        offers.append(Offer(donation, distance_km(base, donation.store.coords), blocker))
-    far = float("inf")
-    offers.sort(key=lambda o: (o.distance_km if o.distance_km is not None else far,
-                               o.donation.window_start, o.donation.id))
-    return offers
+    for km, donation in found[:size]:
+        blocker = (rules.claim_blocker(user, donation, now, count_claims=False) or limit
+                   or rules.use_by_blocker(donation, now))
+        offers.append(Offer(donation, km, blocker))
+    return OfferPage(offers, page, len(found) > size, radius if base is not None else None)
 
 
 def my_pickups(user, now=None, recent_days=14):
@@ -73,18 +136,16 @@ def my_pickups(user, now=None, recent_days=14):
 
 
 def incoming(org, now=None, recent_days=7):
-    """(on_the_way, scheduled, received): deliveries for a charity, most urgent first."""
+    """(on_the_way, scheduled, received): deliveries for a charity, most urgent first (one query)."""
     now = now or utcnow()
-    on_the_way = db.session.scalars(select(Donation).where(
-        Donation.recipient_id == org.id, Donation.status.in_(("picked_up", "delivered")))
-        .order_by(Donation.picked_up_at)).all()
-    scheduled = db.session.scalars(select(Donation).where(
-        Donation.recipient_id == org.id, Donation.status.in_(("posted", "claimed")),
-        Donation.window_end > now).order_by(Donation.window_start)).all()
-    received = db.session.scalars(select(Donation).where(
-        Donation.recipient_id == org.id, Donation.status == "received",
-        Donation.received_at >= now - timedelta(days=recent_days))
-        .order_by(Donation.received_at.desc())).all()
+    rows = db.session.scalars(select(Donation).options(*WITH_PEOPLE).where(
+        Donation.recipient_id == org.id, or_(
+            Donation.status.in_(("picked_up", "delivered")),
+            Donation.status.in_(("posted", "claimed")) & (Donation.window_end > now),
+            (Donation.status == "received") & (Donation.received_at >= now - timedelta(days=recent_days))))).all()
+    on_the_way = sorted((d for d in rows if d.status in ("picked_up", "delivered")), key=lambda d: d.picked_up_at)
+    scheduled = sorted((d for d in rows if d.status in ("posted", "claimed")), key=lambda d: d.window_start)
+    received = sorted((d for d in rows if d.status == "received"), key=lambda d: d.received_at, reverse=True)
     return on_the_way, scheduled, received
 
 
@@ -119,7 +180,7 @@ def board(now=None, day=None):
     open_flags = db.session.scalars(select(Flag).where(Flag.resolved_at.is_(None))
                                     .order_by(Flag.created_at)).all()
     flagged_ids = {f.donation_id for f in open_flags}
-    donations = db.session.scalars(select(Donation).where(or_(
+    donations = db.session.scalars(select(Donation).options(*WITH_PEOPLE).where(or_(
         Donation.id.in_(flagged_ids) if flagged_ids else false(),
         (Donation.window_start < end) & (Donation.window_end >= start)))
         .order_by(Donation.window_start, Donation.id)).all()

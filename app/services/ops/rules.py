@@ -90,11 +90,17 @@ def claim_blocker(user, donation, at, count_claims=True):
                 "fatto negli ultimi %(years)d anni: aggiorna la data nel tuo profilo o rifai il corso.",
                 years=current_app.config.get("HYGIENE_TRAINING_VALID_YEARS", 3)))
     if count_claims:
-        limit = current_app.config.get("MAX_OPEN_CLAIMS", 3)
-        if open_claims(user.id) >= limit:
-            return Refused("too_many_claims", _(
-                "Hai già %(n)d ritiri prenotati e non ancora fatti: completane o lasciane uno "
-                "prima di prenotarne altri.", n=limit))
+        return claims_limit_blocker(open_claims(user.id))
+    return None
+
+
+def claims_limit_blocker(claimed):
+    """Refuse too_many_claims when a volunteer already holds `claimed` open claims (the limit), else None."""
+    limit = current_app.config.get("MAX_OPEN_CLAIMS", 3)
+    if claimed >= limit:
+        return Refused("too_many_claims", _(
+            "Hai già %(n)d ritiri prenotati e non ancora fatti: completane o lasciane uno "
+            "prima di prenotarne altri.", n=limit))
     return None
 
 

@@ -1,0 +1,221 @@
+"""Keeps the impact rollups (app/models/rollup.py) exact: in the operation's transaction, and by rebuild.
+
+`sync_on_operation` is a subscriber of the engine: after every applied
+operation on a donation it compares what the donation should add to the
+rollup now (its Rome pickup day, store, charity, category, DDT carrier and
+amounts) with what `ImpactSource` says it adds, and moves the difference.
+The donation row is locked by the operation, so two operations on the same
+donation never sync at once; cells are upserted with ON CONFLICT, so two
+donations of the same cell can. `rebuild()` recomputes everything from the
+donations (after a bulk load, or to repair): running it twice changes nothing.
+"""
+from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.extensions import db
+from app.models import (Donation, ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore,
+                        ImpactSource, TransportDocument)
+from app.models.rollup import NONE_ID
+from app.services.impact import periods
+from app.services.ops.core import SUBSCRIBERS
+
+RESCUED = ("picked_up", "delivered", "received")
+NOT_FOOD = "non_umano"
+CELL = ("day", "store_id", "charity_id", "category", "carrier_id")
+AMOUNTS = ("lots", "weighed_lots", "kg_declared", "kg_received", "kg_unweighed", "kg_food", "value_declared",
+           "kg_unvalued")
+# Every rollup table and its key; the monthly ones key on `month` (the 1st) and one dimension.
+TABLES = ((ImpactDay, CELL), (ImpactMonthCategory, ("month", "category")),
+          (ImpactMonthStore, ("month", "store_id")), (ImpactMonthCharity, ("month", "charity_id")))
+
+
+def contribution(donation, carrier_id):
+    """The ImpactSource values `donation` should have now, or None when it adds nothing."""
+    if donation.status not in RESCUED or donation.picked_up_at is None:
+        return None
+    return {"donation_id": donation.id, "day": periods.rome_date(donation.picked_up_at),
+            "store_id": donation.store_id, "charity_id": donation.recipient_id or NONE_ID,
+            "category": donation.category, "carrier_id": carrier_id or NONE_ID,
+            "kg_declared": donation.kg_declared, "kg_received": donation.received_kg,
+            "value_eur": donation.value_eur}
+
+
+def _amounts(source, sign):
+    """The ImpactDay deltas of one donation's contribution (sign -1 takes it away)."""
+    weighed = source["kg_received"] is not None
+    valued = source["value_eur"] is not None
+    best = source["kg_received"] if weighed else source["kg_declared"]
+    return {"lots": sign, "weighed_lots": sign if weighed else 0,
+            "kg_declared": sign * source["kg_declared"],
+            "kg_food": 0.0 if source["category"] == NOT_FOOD else sign * best,
+            "kg_received": sign * (source["kg_received"] or 0.0),
+            "kg_unweighed": 0.0 if weighed else sign * source["kg_declared"],
+            "value_declared": sign * (source["value_eur"] or 0.0) if valued else 0.0,
+            "kg_unvalued": 0.0 if valued else sign * source["kg_declared"]}
+
+
+def _add(source, sign):
+    """Upsert one donation's contribution into its cell of every rollup table; drop cells that empty."""
+    dialect = db.session.get_bind().dialect.name
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    keys = {**source, "month": source["day"].replace(day=1)}
+    amounts = _amounts(source, sign)
+    for model, key in TABLES:
+        statement = upsert(model).values(**{k: keys[k] for k in key}, **amounts)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=list(key), set_={k: getattr(model, k) + statement.excluded[k] for k in AMOUNTS}))
+        if sign < 0:
+            # An empty cell would only carry rounding residue: remove it.
+            db.session.execute(delete(model).where(*(getattr(model, k) == keys[k] for k in key), model.lots <= 0))
+
+
+def sync_donation(donation_id):
+    """Make the rollup count donation `donation_id` as it is now (no-op when already so)."""
+    donation = db.session.get(Donation, donation_id)
+    carrier = db.session.scalar(select(TransportDocument.carrier_id)
+                                .where(TransportDocument.donation_id == donation_id)) if donation else None
+    new = contribution(donation, carrier) if donation is not None else None
+    row = db.session.get(ImpactSource, donation_id)
+    old = {c: getattr(row, c) for c in ("donation_id", *CELL, "kg_declared", "kg_received", "value_eur")} \
+        if row is not None else None
+    if old == new:
+        return False
+    if old is not None:
+        _add(old, -1)
+    if new is None:
+        db.session.delete(row)
+    else:
+        _add(new, +1)
+        if row is None:
+            db.session.add(ImpactSource(**new))
+        else:
+            for key, value in new.items():
+                setattr(row, key, value)
+    db.session.flush()
+    return True
+
+
+def sync_on_operation(ctx):
+    """Operation subscriber: bring the rollup in line with the operation's donation."""
+    if ctx.refusal or ctx.donation_id is None:
+        return
+    sync_donation(ctx.donation_id)
+
+
+if sync_on_operation not in SUBSCRIBERS:  # after the DDT subscriber (registry order): the carrier is known
+    SUBSCRIBERS.append(sync_on_operation)
+
+
+def _sources_select():
+    """SELECT of every donation's contribution, computed by the database (PostgreSQL)."""
+    day = cast(func.timezone(periods.ROME.key, Donation.picked_up_at), Date)
+    return (select(Donation.id, day, Donation.store_id, func.coalesce(Donation.recipient_id, NONE_ID),
+                   Donation.category, func.coalesce(TransportDocument.carrier_id, NONE_ID),
+                   Donation.kg_declared, Donation.received_kg, Donation.value_eur)
+            .outerjoin(TransportDocument, TransportDocument.donation_id == Donation.id)
+            .where(Donation.status.in_(RESCUED), Donation.picked_up_at.is_not(None)))
+
+
+def _month_of(column):
+    """SQL for the 1st of the month of a DATE column."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("month", column), Date)
+    return type_coerce(func.date(column, "start of month"), Date)  # SQLite answers text: read it as a date
+
+
+def _cells_select(model, key):
+    """SELECT summing ImpactSource into the cells of `model` (keyed by `key`)."""
+    s = ImpactSource
+    weighed = s.kg_received.is_not(None)
+    valued = s.value_eur.is_not(None)
+    best = func.coalesce(s.kg_received, s.kg_declared)
+    columns = {"month": _month_of(s.day), "day": s.day, "store_id": s.store_id, "charity_id": s.charity_id,
+               "category": s.category, "carrier_id": s.carrier_id}
+    keys = [columns[k] for k in key]
+    return (select(*keys, func.count(), func.sum(case((weighed, 1), else_=0)), func.sum(s.kg_declared),
+                   func.sum(func.coalesce(s.kg_received, 0.0)),
+                   func.sum(case((weighed, 0.0), else_=s.kg_declared)),
+                   func.sum(case((s.category == NOT_FOOD, 0.0), else_=best)),
+                   func.sum(func.coalesce(s.value_eur, 0.0)),
+                   func.sum(case((valued, 0.0), else_=s.kg_declared)))
+            .group_by(*keys))
+
+
+def _sum_cells():
+    """(Re)fill every rollup table from ImpactSource."""
+    for model, key in TABLES:
+        db.session.execute(delete(model))
+        db.session.execute(insert(model).from_select([*key, *AMOUNTS], _cells_select(model, key)))
+
+
+def rebuild(batch=5000):
+    """Recompute both rollup tables from the donations and DDTs; returns (donations, cells). Commits."""
+    columns = ["donation_id", *CELL, "kg_declared", "kg_received", "value_eur"]
+    db.session.execute(delete(ImpactSource))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(insert(ImpactSource).from_select(columns, _sources_select()))
+    else:
+        # SQLite has no time zones: the Rome day is computed in Python, a batch at a time.
+        query = (select(Donation, TransportDocument.carrier_id)
+                 .outerjoin(TransportDocument, TransportDocument.donation_id == Donation.id)
+                 .where(Donation.status.in_(RESCUED), Donation.picked_up_at.is_not(None))
+                 .execution_options(yield_per=batch))
+        rows = []
+        for donation, carrier in db.session.execute(query):
+            rows.append(contribution(donation, carrier))
+            if len(rows) >= batch:
+                db.session.execute(insert(ImpactSource), rows)
+                rows = []
+        if rows:
+            db.session.execute(insert(ImpactSource), rows)
+    _sum_cells()
+    sources = db.session.scalar(select(func.count()).select_from(ImpactSource))
+    cells = db.session.scalar(select(func.count()).select_from(ImpactDay))
+    db.session.commit()
+    return sources, cells
+
+
+def differences():
+    """Donations whose recorded contribution differs from what they should add (catch-up check)."""
+    expected = {}
+    query = (select(Donation, TransportDocument.carrier_id)
+             .outerjoin(TransportDocument, TransportDocument.donation_id == Donation.id)
+             .where(Donation.status.in_(RESCUED), Donation.picked_up_at.is_not(None)))
+    for donation, carrier in db.session.execute(query):
+        expected[donation.id] = contribution(donation, carrier)
+    wrong = []
+    for row in db.session.scalars(select(ImpactSource)):
+        have = {c: getattr(row, c) for c in ("donation_id", *CELL, "kg_declared", "kg_received", "value_eur")}
+        if expected.pop(row.donation_id, None) != have:
+            wrong.append(row.donation_id)
+    return sorted(wrong + list(expected))
+
+
+def cell_differences(tolerance=1e-6):
+    """Cells of the rollup tables that are not the sum of the contributions recorded for them."""
+    wrong = []
+    for model, key in TABLES:
+        expected = {tuple(row[:len(key)]): row[len(key):] for row in db.session.execute(_cells_select(model, key))}
+        for cell in db.session.scalars(select(model)):
+            name = tuple(getattr(cell, k) for k in key)
+            want = expected.pop(name, None)
+            have = [getattr(cell, k) for k in AMOUNTS]
+            if want is None or any(abs(float(a) - float(b)) > tolerance for a, b in zip(have, want)):
+                wrong.append((model.__tablename__, name))
+        wrong += [(model.__tablename__, name) for name in expected]
+    return wrong
+
+
+def catch_up():
+    """Re-sync only the donations whose contribution is out of date; returns how many. Commits."""
+    wrong = differences()
+    for donation_id in wrong:
+        sync_donation(donation_id)
+    db.session.commit()
+    if cell_differences():
+        # The cells themselves drifted (written outside the engine): sum them again.
+        _sum_cells()
+        db.session.commit()
+        return len(wrong) + 1
+    return len(wrong)
