@@ -22,11 +22,11 @@ BUDGETS = [
     ("/volontario/", "volunteer", 5),
     ("/volontario/miei", "volunteer", 6),
     ("/volontario/impatto", "volunteer", 5),
-    ("/negozio/", "store", 5),
+    ("/negozio/", "store", 6),  # + today's scheduled pickups (rota) and the agreement card
     ("/negozio/storico", "store", 5),
-    ("/negozio/impatto", "store", 7),
-    ("/ente/", "charity", 5),
-    ("/ente/impatto", "charity", 7),
+    ("/negozio/impatto", "store", 8),  # + the rota's figures in operational health
+    ("/ente/", "charity", 7),  # + the agreement card and the charity's capacity and needs
+    ("/ente/impatto", "charity", 8),  # + the rota's figures in operational health
     ("/coordinamento/", "coordinator", 8),
     ("/coordinamento/ritiri", "coordinator", 6),
     ("/coordinamento/impatto", "coordinator", 12),

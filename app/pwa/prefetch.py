@@ -5,7 +5,7 @@ the scan page and every crate page (/c/<token>) of the pickups they hold, so in 
 underground bay a scanned label still opens its crate page. A charity's home lists
 the crate pages of deliveries on their way to it (receipt can be scanned offline).
 """
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -28,8 +28,11 @@ def prefetch_urls():
     urls = []
     if request.endpoint.startswith("volunteer.") and current_user.has_role("volunteer"):
         # Crates joined in the same statement: one round trip for the whole list.
-        held = db.session.scalars(select(Donation).options(joinedload(Donation.crates)).where(
-            Donation.claimed_by_id == current_user.id, Donation.status.in_(("claimed", "picked_up")))).unique().all()
+        held = g.get("held_pickups")  # the view may have loaded them already (the home page does)
+        if held is None:
+            held = db.session.scalars(select(Donation).options(joinedload(Donation.crates)).where(
+                Donation.claimed_by_id == current_user.id, Donation.status.in_(("claimed", "picked_up")))).unique().all()
+        held = [donation for donation in held if donation.status in ("claimed", "picked_up")]
         for donation in held:
             urls.append(url_for("volunteer.pickup", donation_id=donation.id))
             urls.append(url_for("volunteer.scan_page", donation_id=donation.id))

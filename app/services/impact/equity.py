@@ -13,8 +13,9 @@ Definitions (also on the dashboard):
   0 means every person got the same kg; near 1, a few got everything.
   No food in the period: no figure (None).
 
-It reads donations by charity directly (one GROUP BY per call), so it can move
-onto rollup tables without changing its callers.
+It reads the impact rollups like every other figure (app/models/rollup.py): the
+network's month-by-charity table for network-wide scopes, the daily cells
+otherwise, one GROUP BY per call whatever the number of donations.
 """
 from dataclasses import dataclass, field
 
@@ -24,10 +25,10 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Donation, Organisation
-from app.services.impact import charts
-from app.services.impact.scope import scope_filters
-from app.services.impact.stats import RESCUED, month_key
+from app.models import ImpactDay, ImpactMonthCharity, Organisation
+from app.models.rollup import NONE_ID
+from app.services.impact import charts, stats
+from app.services.impact.stats import month_key
 
 
 @dataclass
@@ -81,13 +82,14 @@ def _charities():
         Organisation.kind == "charity", Organisation.active.is_(True), Organisation.people_served_week > 0)).all()
 
 
-def _kg_by(scope, keys):
-    kg = func.coalesce(Donation.received_kg, Donation.kg_declared)
-    conditions = [Donation.status.in_(RESCUED), Donation.recipient_id.is_not(None),
-                  *scope_filters(scope, Donation.picked_up_at)]
-    inner = select(*(expr.label(name) for name, expr in keys.items()), kg.label("kg")).where(*conditions).subquery()
-    columns = [inner.c[name] for name in keys]
-    return db.session.execute(select(*columns, func.sum(inner.c.kg)).group_by(*columns)).all()
+def _kg_by(scope, by_month=False):
+    """Rows ([month 'YYYY-MM',] charity_id, kg) of the food rescued in `scope`, from the rollups."""
+    model = ImpactMonthCharity if stats.network_wide(scope) and not scope.category else ImpactDay
+    when = model.month if model is ImpactMonthCharity else model.day
+    keys = ([month_key(when)] if by_month else []) + [model.charity_id]
+    kg = func.sum(model.kg_received + model.kg_unweighed)
+    return db.session.execute(select(*keys, kg).where(*stats.rollup_filters(scope, model),
+                                                       model.charity_id != NONE_ID).group_by(*keys)).all()
 
 
 def equity(scope):
@@ -95,13 +97,12 @@ def equity(scope):
     charities = _charities()
     if scope.charity_id is not None:  # one charity alone has nothing to be even with
         charities = [c for c in charities if c.id == scope.charity_id]
-    total = {charity_id: float(kg or 0) for charity_id, kg in _kg_by(scope, {"charity": Donation.recipient_id})}
-    period = measure([Share(c.id, c.name, c.people_served_week, total.get(c.id, 0.0)) for c in charities])
-    months = {}
+    months, total = {}, {}
     keys = ["%d-%02d" % m for m in scope.period.months]
-    for key, charity_id, kg in _kg_by(scope, {"m": month_key(Donation.picked_up_at, scope.period),
-                                               "charity": Donation.recipient_id}):
+    for key, charity_id, kg in _kg_by(scope, by_month=True):  # the period's totals are the months' sums
         months.setdefault(key, {})[charity_id] = float(kg or 0)
+        total[charity_id] = total.get(charity_id, 0.0) + float(kg or 0)
+    period = measure([Share(c.id, c.name, c.people_served_week, total.get(c.id, 0.0)) for c in charities])
     by_month = []
     for (year, month), key in zip(scope.period.months, keys):
         got = months.get(key, {})
@@ -118,10 +119,10 @@ def open_data(now=None):
     from app.services.impact.scope import Scope
 
     now = now or utcnow()
-    first = db.session.scalar(select(func.min(Donation.picked_up_at)).where(Donation.status.in_(RESCUED)))
+    first = db.session.scalar(select(func.min(ImpactMonthCharity.month)).where(ImpactMonthCharity.lots > 0))
     if first is None:
         return []
-    start, end = periods.rome_date(first), periods.rome_date(now)
+    start, end = first, periods.rome_date(now)
     count = (end.year - start.year) * 12 + end.month - start.month + 1
     result = equity(Scope(period=periods.months_period((start.year, start.month), count, "all", "")))
     current = (end.year, end.month)

@@ -37,12 +37,12 @@ def factors():
 
 # --- building blocks: every figure reads the rollup (app/models/rollup.py), never the donations ---
 
-def _network_wide(scope):
+def network_wide(scope):
     """True when `scope` spans the whole network (no store, charity or volunteer): the monthly tables answer."""
     return scope.store_id is None and scope.charity_id is None and scope.volunteer_id is None
 
 
-def _filters(scope, model=ImpactDay):
+def rollup_filters(scope, model=ImpactDay):
     """WHERE conditions of `scope` on a rollup table (Rome pickup days, or months, of the period)."""
     first = periods.rome_date(scope.period.start)
     after = periods.rome_date(scope.period.end)
@@ -120,9 +120,9 @@ def _ranked(groups, labels):
 def _month_category(scope):
     """Rescued figures per (month, category): at most months x categories rows, from the smallest table."""
     f = factors()
-    model = ImpactMonthCategory if _network_wide(scope) else ImpactDay
+    model = ImpactMonthCategory if network_wide(scope) else ImpactDay
     when = model.month if model is ImpactMonthCategory else model.day
-    rows = _aggregate(_filters(scope, model), {"b": month_key(when), "category": model.category}, model=model)
+    rows = _aggregate(rollup_filters(scope, model), {"b": month_key(when), "category": model.category}, model=model)
     return [{"b": r.b, "category": r.category, **_figures(r, f)} for r in rows]
 
 
@@ -133,14 +133,14 @@ def _store_charity(scope):
     (months x stores cells); otherwise one scan of the scope's day cells, by pair.
     """
     f = factors()
-    if _network_wide(scope) and not scope.category:
-        stores = _aggregate(_filters(scope, ImpactMonthStore), {"store": ImpactMonthStore.store_id},
+    if network_wide(scope) and not scope.category:
+        stores = _aggregate(rollup_filters(scope, ImpactMonthStore), {"store": ImpactMonthStore.store_id},
                             model=ImpactMonthStore)
-        charities = _aggregate(_filters(scope, ImpactMonthCharity), {"charity": ImpactMonthCharity.charity_id},
+        charities = _aggregate(rollup_filters(scope, ImpactMonthCharity), {"charity": ImpactMonthCharity.charity_id},
                                model=ImpactMonthCharity)
         return ([{"store": r.store, "charity": None, **_figures(r, f)} for r in stores],
                 [{"store": None, "charity": r.charity or None, **_figures(r, f)} for r in charities])
-    rows = _aggregate(_filters(scope), {"store": ImpactDay.store_id, "charity": ImpactDay.charity_id})
+    rows = _aggregate(rollup_filters(scope), {"store": ImpactDay.store_id, "charity": ImpactDay.charity_id})
     pairs = [{"store": r.store, "charity": r.charity or None, **_figures(r, f)} for r in rows]
     return pairs, pairs
 
@@ -274,7 +274,7 @@ def open_data_rows(now=None):
     count = (end.year - start.year) * 12 + end.month - start.month + 1
     period = periods.months_period((start.year, start.month), count, "all", "")
     f = factors()
-    rows = _aggregate(_filters(Scope(period=period)),
+    rows = _aggregate(rollup_filters(Scope(period=period)),
                       {"b": month_key(ImpactDay.day), "category": ImpactDay.category,
                        "municipality": Organisation.municipality},
                       joins=[(Organisation, Organisation.id == ImpactDay.store_id)])

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import case, false, func, or_, select
-from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from app.extensions import db
 from app.geo import distance_km
@@ -71,6 +71,17 @@ def claim_counts(user):
         func.count(), func.coalesce(func.sum(case((Donation.status == "claimed", 1), else_=0)), 0))
         .where(Donation.claimed_by_id == user.id, Donation.status.in_(ACTIVE))).one()
     return int(row[0]), int(row[1])
+
+
+def held_pickups(user):
+    """The donations this volunteer still holds (claimed, on board, delivered), crates loaded, in one query.
+
+    A volunteer holds a handful at most (MAX_OPEN_CLAIMS plus what is on board), so
+    the home page counts them from this list and the offline prefetch reuses it.
+    """
+    return db.session.scalars(select(Donation).options(joinedload(Donation.crates))
+                              .where(Donation.claimed_by_id == user.id, Donation.status.in_(ACTIVE))
+                              .order_by(Donation.window_start, Donation.id)).unique().all()
 
 
 def open_pickups(user, now=None, days=2, page=1, claimed=None):
