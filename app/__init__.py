@@ -24,7 +24,7 @@ def create_app(overrides=None):
     if app.config["ENV_NAME"] == "production" and app.config["SECRET_KEY"] in (DEV_SECRET, "", None):
         raise RuntimeError("RACCOLTO_ENV=production needs a real SECRET_KEY in the environment.")
 
-    from app import extensions, security, i18n, errors, htmx as htmx_helpers, cli, navigation, guard, compression
+    from app import extensions, security, i18n, errors, htmx as htmx_helpers, cli, navigation, guard, compression, mail_render
     from app import models  # noqa: F401  (registers the tables)
     from app.services import registry  # noqa: F401  (operation kinds, engine subscribers, worker jobs)
 
@@ -36,6 +36,7 @@ def create_app(overrides=None):
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     extensions.mail.init_app(app)
+    mail_render.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -143,7 +143,20 @@ def test_services_import_no_request_blueprint_or_template():
                 wrong.append(f"{name}:{node.lineno} imports the blueprint area {target}")
             if target in ("app.htmx", "app.navigation", "app.permissions", "app.errors"):
                 wrong.append(f"{name}:{node.lineno} imports the web layer {target}")
+            if target in RENDERING and not target.startswith("app.services"):
+                wrong.append(f"{name}:{node.lineno} imports {target}, which renders templates")
     assert wrong == []
+
+
+def _renders_templates(name):
+    return any(set(names) & TEMPLATE_NAMES or dotted == "jinja2" for dotted, _t, names, _n in _imports(name))
+
+
+RENDERING = {name for name in MODULES if _renders_templates(name)}
+
+
+def test_the_web_layer_check_knows_the_mail_renderer():
+    assert "app.mail_render" in RENDERING and "app.services.notify.mail" not in RENDERING
 
 
 def test_models_import_nothing_from_services():

@@ -19,7 +19,6 @@ from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import func, select, update
 
 from app.extensions import db, mail as mailman, write_transaction
-from app.mail_render import render
 from app.models import MailAddress, MailDelivery, User
 from app.models.base import utcnow
 from app.services.notify.inbox import site_path
@@ -27,6 +26,17 @@ from app.services.people.accounts import normalise_email
 from app.worker import job
 
 log = logging.getLogger("raccolto.mail")
+# What turns a mail's template name and context into (text, html): the web layer plugs
+# its renderer in (app/mail_render.py, from the app factory), so this service never
+# imports a template or a module that renders one (tests/test_layout.py).
+RENDERERS = []
+
+
+def render(name, **context):
+    """(text, html) of mail `name`, made by the renderer the app registered."""
+    if not RENDERERS:
+        raise RuntimeError("no mail renderer registered: create the app with create_app()")
+    return RENDERERS[0](name, **context)
 STALE_SENDING = timedelta(minutes=10)
 MAX_BATCHES_PER_TICK = 20
 # Kinds mailed even to an address nobody has verified: they are how one proves it.
