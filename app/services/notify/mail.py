@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db, mail as mailman, write_transaction
 from app.models import MailAddress, MailDelivery, User
 from app.models.base import utcnow
+from app.services.notify import outbox
 from app.services.notify.inbox import site_path
 from app.services.people.accounts import normalise_email
 from app.worker import job
@@ -174,20 +175,12 @@ def latest_for_invitations(invitation_ids):
 
 def retry_delays():
     """Seconds to wait after the 1st, 2nd, ... failed attempt; after the last, give up."""
-    raw = str(current_app.config.get("MAIL_RETRY_MINUTES", "1,5,30,120"))
-    return [float(m) * 60 for m in raw.split(",") if m.strip()]
+    return outbox.retry_delays("MAIL_RETRY_MINUTES", "1,5,30,120")
 
 
 def claim_batch(now, limit):
     """Claim up to `limit` due mails for this worker and mark them sending; returns their ids."""
-    with write_transaction():
-        rows = db.session.scalars(
-            select(MailDelivery).where(MailDelivery.status == "pending", MailDelivery.next_attempt_at <= now)
-            .order_by(MailDelivery.next_attempt_at, MailDelivery.id).limit(limit)
-            .with_for_update(skip_locked=True)).all()
-        for row in rows:
-            row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
-        return [row.id for row in rows]
+    return outbox.claim_batch(MailDelivery, now, limit)
 
 
 def _connection():

@@ -28,7 +28,7 @@ from app.extensions import db, write_transaction
 from app.models import Notification, PushDelivery, PushSubscription
 from app.models.base import utcnow
 from app.services import ServiceError
-from app.services.notify import vapid
+from app.services.notify import outbox, vapid
 from app.services.notify.inbox import site_path
 from app.worker import job
 
@@ -156,20 +156,12 @@ def _forget(subscription_id, reason):
 
 def retry_delays():
     """Seconds to wait after the 1st, 2nd, ... failed attempt; after the last, give up."""
-    raw = str(current_app.config.get("PUSH_RETRY_MINUTES", "1,5,30"))
-    return [float(m) * 60 for m in raw.split(",") if m.strip()]
+    return outbox.retry_delays("PUSH_RETRY_MINUTES", "1,5,30")
 
 
 def claim_batch(now, limit):
     """Claim up to `limit` due deliveries for this worker and mark them sending; returns their ids."""
-    with write_transaction():
-        rows = db.session.scalars(
-            select(PushDelivery).where(PushDelivery.status == "pending", PushDelivery.next_attempt_at <= now)
-            .order_by(PushDelivery.next_attempt_at, PushDelivery.id).limit(limit)
-            .with_for_update(skip_locked=True)).all()
-        for row in rows:
-            row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
-        return [row.id for row in rows]
+    return outbox.claim_batch(PushDelivery, now, limit)
 
 
 def payload(notification):
