@@ -29,10 +29,35 @@ def wait_until(page, predicate_js, arg=None, timeout=15000):
             if page.evaluate(_POLL % predicate_js, [arg, int(deadline * 1000)]):
                 return
         except Error as error:  # the page navigated while polling: poll the new one
-            if "context was destroyed" not in str(error) and "navigation" not in str(error):
+            if not _navigated(error):
                 raise
             page.wait_for_load_state()
     raise AssertionError(f"timed out after {timeout} ms waiting for {predicate_js}")
+
+
+def _navigated(error):
+    return "context was destroyed" in str(error) or "navigation" in str(error)
+
+
+def replay(page, timeout=15000):
+    """Ask the worker to send what waits, and wait for its answer.
+
+    A replay that sends something reloads a /volontario/, /ente/ or /c/ page (offline.js), and
+    going back online already asks for one: the page may navigate under the call. Asking again
+    on the new page is harmless (a replay is idempotent), so retry there until one answers.
+    """
+    deadline = time.time() + timeout / 1000
+    while time.time() < deadline:
+        try:
+            wait_until(page, "async () => !!window.RaccoltoOffline", timeout=timeout)
+            page.evaluate("(ms) => RaccoltoOffline.ask({type: 'replay'}, ms)", timeout)
+            page.wait_for_load_state()
+            return
+        except Error as error:
+            if not _navigated(error):
+                raise
+            page.wait_for_load_state()
+    raise AssertionError(f"no replay answered within {timeout} ms")
 
 
 def wait_controlled(page, timeout=15000):

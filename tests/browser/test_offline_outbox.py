@@ -3,7 +3,7 @@ import secrets
 
 from app.extensions import db
 from app.models import Operation
-from tests.browser.pwa_helpers import outbox, wait_cached, wait_controlled, wait_outbox
+from tests.browser.pwa_helpers import outbox, replay, wait_cached, wait_controlled, wait_outbox
 from tests.pickups_helpers import post_donation, reload
 
 # Records as the worker stores them (RaccoltoOutbox.record), in three states.
@@ -71,7 +71,7 @@ def test_expired_session_keeps_the_queue_and_asks_to_sign_in(phone, browser_logi
     user.session_token = secrets.token_hex(16)
     db.session.commit()
     phone.context.set_offline(False)
-    phone.evaluate("() => RaccoltoOffline.ask({type: 'replay'}, 10000)")
+    replay(phone)
     phone.goto("/volontario/")  # redirected to the login form
     phone.wait_for_selector("[data-outbox-login]:not([hidden])")
     assert "Accedi per inviare le azioni salvate" in phone.inner_text("[data-outbox-login]")

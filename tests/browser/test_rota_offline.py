@@ -5,7 +5,7 @@ from app.extensions import db
 from app.models import Operation
 from app.models.base import utcnow
 from app.models.rota import SlotSignup, TraineeConfirmation
-from tests.browser.pwa_helpers import outbox, wait_controlled, wait_outbox
+from tests.browser.pwa_helpers import outbox, replay, wait_controlled, wait_outbox
 from tests.rota_helpers import schedule_payload, send, slots_of
 
 
@@ -45,9 +45,9 @@ def test_standing_signup_then_an_offline_leave_is_applied_once(phone, browser_lo
     screenshot(phone, "rota_leave_offline")
 
     phone.context.set_offline(False)
-    phone.evaluate("() => RaccoltoOffline.ask({type: 'replay'}, 10000)")
+    replay(phone)
     wait_outbox(phone, f"items => items.find(i => i.op_id === '{queued['op_id']}').state === 'sent'")
-    phone.evaluate("() => RaccoltoOffline.ask({type: 'replay'}, 10000)")  # a second replay changes nothing
+    replay(phone)  # a second replay changes nothing
     db.session.rollback()
     rows = db.session.scalars(db.select(Operation).where(Operation.op_id == queued["op_id"])).all()
     assert len(rows) == 1 and rows[0].status == "applied" and rows[0].kind == "slot.leave"

@@ -7,7 +7,7 @@ from PIL import Image
 from app.extensions import db
 from app.models import Donation, DonationPhoto, Operation, TransportDocument
 from app.services.logistics import photos
-from tests.browser.pwa_helpers import outbox, wait_cached, wait_controlled, wait_outbox
+from tests.browser.pwa_helpers import outbox, replay, wait_cached, wait_controlled, wait_outbox
 from tests.fixtures.pages import jpeg_with_exif
 from tests.pickups_helpers import network, pick_up, send, tokens  # noqa: F401
 
@@ -78,9 +78,9 @@ def test_photo_taken_offline_reaches_the_server_once(phone, browser_login, netwo
     assert db.session.scalar(db.select(db.func.count()).select_from(DonationPhoto)) == 0
 
     phone.context.set_offline(False)
-    phone.evaluate("() => RaccoltoOffline.ask({type: 'replay'}, 10000)")
+    replay(phone)
     wait_outbox(phone, "items => items.length && items.every(i => i.state === 'sent')")
-    phone.evaluate("() => RaccoltoOffline.ask({type: 'replay'}, 10000)")  # a second replay sends nothing
+    replay(phone)  # a second replay sends nothing
     _fresh()
     rows = db.session.scalars(db.select(DonationPhoto)).all()
     assert len(rows) == 1
