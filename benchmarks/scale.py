@@ -36,6 +36,8 @@ from benchmarks.server import BIN, ROOT, login_cookie, running_app
 
 SERVER = os.environ.get("BENCH_SCALE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 ORDER = ("province", "region", "national")
+# BENCH_SCALE_TAG=_x names the databases raccolto_scale_<size>_x: two people can measure side by side.
+TAG = os.environ.get("BENCH_SCALE_TAG", "")
 # Bytes of database per donation, all tables and indexes included (measured on the
 # province and region runs: 3.3 KB); the check asks for 30% more than the estimate.
 BYTES_PER_DONATION = 3400
@@ -87,7 +89,7 @@ def fitting_size(wanted):
 def _generated(size):
     """True when the database of `size` holds a finished generation."""
     try:
-        with _pg(SERVER, f"raccolto_scale_{size}") as conn:
+        with _pg(SERVER, f"raccolto_scale_{size}{TAG}") as conn:
             return conn.execute("SELECT count(*) FROM bench_scale").fetchone()[0] > 0
     except psycopg.Error:
         return False
@@ -109,7 +111,7 @@ def _password_hash():
 
 def prepare(size, reuse):
     """Generate (or reuse) the database of `size`; return (url, generation figures)."""
-    name = f"raccolto_scale_{size}"
+    name = f"raccolto_scale_{size}{TAG}"
     url = f"{SERVER}/{name}"
     if reuse:
         try:
