@@ -100,3 +100,51 @@ def test_another_day_can_be_looked_at(client, login_as, network):
     tomorrow = (utcnow() + timedelta(days=1)).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Rome")).date()
     assert "Domani mattina" in _text(client.get(f"/coordinamento/ritiri?giorno={tomorrow.isoformat()}"))
     assert client.get("/coordinamento/ritiri?giorno=ieri").status_code == 200
+
+
+# --- bounded at any network size (issue 17) ------------------------------------------------------
+
+def test_each_state_shows_its_first_rows_and_links_to_the_rest(client, login_as, network, monkeypatch):
+    from app.services.logistics import pickups
+
+    monkeypatch.setattr(pickups, "BOARD_ROWS", 2)
+    for n in range(3):
+        network.post(description=f"Cassetta {n}", start_in=timedelta(hours=1, minutes=n))
+    login_as(network.coordinator)
+    html = _text(client.get("/coordinamento/ritiri"))
+    assert "Cassetta 0" in html and "Cassetta 1" in html and "Cassetta 2" not in html
+    assert "Da prenotare <span class=\"muted\">(3)</span>" in html
+    assert "Mostra tutte le 3" in html and "stato=posted" in html
+    first = _text(client.get("/coordinamento/ritiri?stato=posted"))
+    assert "Cassetta 1" in first and "Cassetta 2" not in first and "pagina=2" in first
+    second = _text(client.get("/coordinamento/ritiri?stato=posted&pagina=2"))
+    assert "Cassetta 2" in second and "Cassetta 0" not in second and "Pagina precedente" in second
+
+
+def test_the_board_narrows_to_one_province(client, login_as, network, make_org, make_user):
+    modena = make_org("store", name="Conad Modena", province="Modena", municipality="Modena")
+    network.post(description="Pane di Bologna")
+    post_donation(make_user("store", org=modena), network.charity, description="Tigelle di Modena")
+    login_as(network.coordinator)
+    everything = _text(client.get("/coordinamento/ritiri"))
+    assert "Pane di Bologna" in everything and "Tigelle di Modena" in everything
+    assert '<option value="Modena"' in everything
+    only = _text(client.get("/coordinamento/ritiri?provincia=Modena"))
+    assert "Tigelle di Modena" in only and "Pane di Bologna" not in only
+    assert "provincia=Modena" in only  # the day links and the live refresh keep the filter
+
+
+def test_unknown_province_or_state_is_refused_in_italian(client, login_as, network):
+    login_as(network.coordinator)
+    response = client.get("/coordinamento/ritiri?provincia=Atlantide")
+    assert response.status_code == 400 and "Provincia sconosciuta" in _text(response)
+    response = client.get("/coordinamento/ritiri?stato=smarrite")
+    assert response.status_code == 400 and "Stato sconosciuto" in _text(response)
+
+
+def test_a_week_long_window_that_began_days_ago_is_on_today(client, login_as, network):
+    six_days_ago = utcnow() - timedelta(days=6)
+    post_donation(network.clerk, network.charity, now=six_days_ago, start_in=timedelta(minutes=10),
+                  length=timedelta(days=7) - timedelta(minutes=20), description="Scatolame della settimana")
+    login_as(network.coordinator)
+    assert "Scatolame della settimana" in _text(client.get("/coordinamento/ritiri"))

@@ -28,7 +28,7 @@ BUDGETS = [
     ("/ente/", "charity", 7),  # + the agreement card and the charity's capacity and needs
     ("/ente/impatto", "charity", 8),  # + the rota's figures in operational health
     ("/coordinamento/", "coordinator", 8),
-    ("/coordinamento/ritiri", "coordinator", 6),
+    ("/coordinamento/ritiri", "coordinator", 7),  # + the provinces of the filter
     ("/coordinamento/impatto", "coordinator", 12),
     ("/coordinamento/documenti", "coordinator", 5),
     ("/", None, 4),

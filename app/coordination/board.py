@@ -6,7 +6,7 @@ so marking it handled is a plain service call.
 """
 from datetime import date, timedelta
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -39,17 +39,35 @@ def _day():
         return rules.local_date(utcnow())
 
 
+def _province(choices):
+    """The province filter (?provincia=), or "" for the whole network; unknown ones are refused."""
+    province = (request.args.get("provincia") or "").strip()
+    if province and province not in choices:
+        abort(400, _("Provincia sconosciuta: scegline una dall'elenco."))
+    return province
+
+
 @bp.route("/ritiri")
 def board():
-    """Today's donations by state, the flagged ones on top; htmx refreshes it every 30 seconds."""
+    """One day's donations by state, the flagged ones on top; htmx refreshes it every 30 seconds.
+
+    ?provincia= narrows it to one province's stores; ?stato= shows one state's rows
+    page by page (?pagina=), as the board shows only each state's first rows.
+    """
     day = _day()
-    flagged, groups = pickups.board(day=day)
+    provinces = pickups.board_provinces()
+    province = _province(provinces)
+    status = request.args.get("stato", "")
+    if status and status not in pickups.BOARD_ORDER:
+        abort(400, _("Stato sconosciuto: scegline uno della bacheca."))
+    page = max(request.args.get("pagina", 1, type=int) or 1, 1)
+    shown = pickups.board(day=day, province=province, status=status or None, page=page)
     today = rules.local_date(utcnow())
     return render_page_or_fragment(
-        "coordination/board.html", "pickups/_board_live.html", flagged=flagged, groups=groups, day=day,
-        today=today, previous=day - timedelta(days=1), following=day + timedelta(days=1),
-        total=len(flagged) + sum(len(rows) for rows in groups.values()), flag_labels=FLAG_LABELS,
-        updated=utcnow())
+        "coordination/board.html", "pickups/_board_live.html", board=shown, flagged=shown.flagged,
+        groups=shown.groups, day=day, today=today, previous=day - timedelta(days=1),
+        following=day + timedelta(days=1), total=shown.total, flag_labels=FLAG_LABELS, updated=utcnow(),
+        provinces=provinces, province=province, state=status, page_number=page)
 
 
 @bp.route("/ritiri/<int:donation_id>")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import case, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from app.extensions import db
@@ -16,6 +16,7 @@ from app.geo import distance_km
 from app.models import Donation, Flag, Organisation, User
 from app.models.base import utcnow
 from app.services.ops import rules
+from app.services.food.donations import MAX_WINDOW
 from app.services.ops.pickups import TAKEN
 
 ROME = rules.ROME
@@ -180,25 +181,81 @@ class BoardRow:
     overdue: bool  # claimed but the window is over: a possible no-show
 
 
-def board(now=None, day=None):
-    """Today's donations for the coordinator: (flagged rows, {status: rows}).
+BOARD_ROWS = 40  # rows of one state on the board; the rest are a link away
 
-    A donation is on today's board when its window touches today, or when it
-    has an open flag (whatever its day), so nothing flagged is lost overnight.
+
+@dataclass
+class Board:
+    """One day of the coordinator's board: what needs looking at, and each state's first rows.
+
+    `counts` are the day's totals per state (flagged rows excluded, as on the page);
+    `groups` hold at most `limit` rows per state, `more` says whether more follow.
+    """
+
+    flagged: list
+    groups: dict
+    counts: dict
+    more: dict
+
+    @property
+    def total(self):
+        return len(self.flagged) + sum(self.counts.values())
+
+
+def _on_day(start, end):
+    """Donations whose pickup window touches [start, end).
+
+    Windows last at most MAX_WINDOW (checked when a donation is posted or edited), so
+    such a window ends within [start, end + MAX_WINDOW): a range of the window_end
+    index, whatever the size of the history.
+    """
+    return (Donation.window_end >= start, Donation.window_end < end + MAX_WINDOW, Donation.window_start < end)
+
+
+def _in_province(province):
+    if not province:
+        return ()
+    return (Donation.store_id.in_(select(Organisation.id).where(Organisation.province == province)),)
+
+
+def board(now=None, day=None, province=None, status=None, page=1, limit=None):
+    """One day of the board for the coordinator (a Board), optionally one province's stores.
+
+    A donation is on a day's board when its window touches the day, or when it has an
+    open flag (whatever its day), so nothing flagged is lost overnight. Flagged rows
+    (open flags, claims whose window ended without a pickup) are all shown on top;
+    the others are grouped by state, `limit` per state (`status` and `page`: one
+    state's rows from the page-th `limit` on). Reads are bounded by the day, never by
+    the history: four statements plus the claimers, at any network size.
     """
     now = now or utcnow()
+    limit = limit or BOARD_ROWS
     start, end = local_day_bounds(day or rules.local_date(now))
-    open_flags = db.session.scalars(select(Flag).where(Flag.resolved_at.is_(None))
-                                    .order_by(Flag.created_at)).all()
+    day_rows = (*_on_day(start, end), *_in_province(province))
+    open_flags = db.session.scalars(select(Flag).where(
+        Flag.resolved_at.is_(None), *(() if not province else (Flag.donation_id.in_(
+            select(Donation.id).where(*_in_province(province))),)))
+        .order_by(Flag.created_at)).all()
+    overdue = and_(Donation.status == "claimed", Donation.window_end < now)
     flagged_ids = {f.donation_id for f in open_flags}
+    not_flagged = (Donation.id.not_in(flagged_ids),) if flagged_ids else ()
+    counts = {status_: 0 for status_ in BOARD_ORDER}
+    counts.update(db.session.execute(select(Donation.status, func.count()).where(
+        *day_rows, ~overdue, *not_flagged).group_by(Donation.status)).all())
+    # Each state's first rows (from the page-th), in one statement: numbered per state.
+    offset = (min(max(page, 1), MAX_PAGE) - 1) * limit if status else 0
+    rank = func.row_number().over(partition_by=Donation.status,
+                                  order_by=(Donation.window_start, Donation.id)).label("rank")
+    ranked = select(Donation.id, rank).where(*day_rows, ~overdue, *not_flagged, *(
+        (Donation.status == status,) if status else ())).subquery()
+    shown = select(ranked.c.id).where(ranked.c.rank > offset, ranked.c.rank <= offset + limit)
     donations = db.session.scalars(select(Donation).options(*WITH_PEOPLE).where(or_(
-        Donation.id.in_(flagged_ids) if flagged_ids else false(),
-        (Donation.window_start < end) & (Donation.window_end >= start)))
+        Donation.id.in_(flagged_ids) if flagged_ids else false(), and_(*day_rows, overdue), Donation.id.in_(shown)))
         .order_by(Donation.window_start, Donation.id)).all()
     by_donation = {}
     for flag in open_flags:
         by_donation.setdefault(flag.donation_id, []).append(flag)
-    flagged, groups = [], {status: [] for status in BOARD_ORDER}
+    flagged, groups = [], {status_: [] for status_ in BOARD_ORDER}
     for donation in donations:
         row = BoardRow(donation, by_donation.get(donation.id, []),
                        donation.status == "claimed" and donation.window_end < now)
@@ -207,7 +264,14 @@ def board(now=None, day=None):
         else:
             groups[donation.status].append(row)
     flagged.sort(key=lambda r: (min((f.created_at for f in r.flags), default=now), r.donation.id))
-    return flagged, groups
+    more = {status_: counts[status_] > offset + len(groups[status_]) for status_ in BOARD_ORDER}
+    return Board(flagged, groups, counts, more)
+
+
+def board_provinces():
+    """The provinces of the network's stores, for the board's filter (a hundred at most in Italy)."""
+    return list(db.session.scalars(select(Organisation.province).where(
+        Organisation.kind == "store", Organisation.province != "").distinct().order_by(Organisation.province)))
 
 
 def resolve_flag(flag, user, now=None):
