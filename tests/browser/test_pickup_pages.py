@@ -120,3 +120,27 @@ def test_expired_window_never_shows_as_open(phone, browser_login, network):
     browser_login(phone, network.volunteer.email)
     phone.goto("/volontario/")
     assert "Scaduta ieri" not in phone.inner_text("main")
+
+
+def test_board_filtered_by_province_at_phone_size(phone, browser_login, network, make_org, make_user, screenshot,
+                                                  monkeypatch):
+    from app.services.logistics import pickups
+
+    monkeypatch.setattr(pickups, "BOARD_ROWS", 2)
+    modena = make_org("store", name="Conad Modena Est", province="Modena", municipality="Modena")
+    for n in range(3):
+        network.post(description=f"Pane del mattino {n}", start_in=timedelta(hours=1, minutes=n))
+    post_donation(make_user("store", org=modena), network.charity, description="Tigelle e crescentine")
+    browser_login(phone, network.coordinator.email)
+    phone.goto("/coordinamento/ritiri")
+    assert "Mostra tutte le 4" in phone.inner_text("#group-posted + ul + p")  # three here, one in Modena
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "board_whole_network")
+    phone.select_option("#board-province", "Modena")
+    phone.get_by_role("button", name="Filtra").click()
+    phone.wait_for_url("**provincia=Modena**")
+    text = phone.inner_text("#board-live")
+    assert "Tigelle e crescentine" in text and "Pane del mattino" not in text
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "board_one_province")
+    assert phone.console_errors == []
