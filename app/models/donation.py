@@ -30,7 +30,8 @@ class Donation(db.Model):
         CheckConstraint("received_kg IS NULL OR received_kg >= 0", name="received_kg_not_negative"),
         Index("ix_donation_status_window", "status", "window_end"),
         Index("ix_donation_store_posted", "store_id", "posted_at"),
-        Index("ix_donation_window_end", "window_end"),  # one day of the board (windows last <= 7 days)
+        # One day of the board (windows last <= 7 days), covering its counts.
+        Index("ix_donation_window_end", "window_end", "window_start", "status", "store_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

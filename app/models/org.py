@@ -1,5 +1,5 @@
 """Organisations: the coordination office, stores (punti vendita) and charities (enti)."""
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -12,6 +12,7 @@ class Organisation(db.Model):
     __tablename__ = "organisation"
     __table_args__ = (
         CheckConstraint("kind in ('coordination', 'store', 'charity')", name="kind"),
+        Index("ix_organisation_kind_province", "kind", "province"),  # the board's province filter
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

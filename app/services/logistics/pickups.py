@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select, union
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from app.extensions import db
@@ -181,7 +181,7 @@ class BoardRow:
     overdue: bool  # claimed but the window is over: a possible no-show
 
 
-BOARD_ROWS = 40  # rows of one state on the board; the rest are a link away
+BOARD_ROWS = 20  # rows of one state on the board; the rest are a link away
 
 
 @dataclass
@@ -248,10 +248,13 @@ def board(now=None, day=None, province=None, status=None, page=1, limit=None):
                                   order_by=(Donation.window_start, Donation.id)).label("rank")
     ranked = select(Donation.id, rank).where(*day_rows, ~overdue, *not_flagged, *(
         (Donation.status == status,) if status else ())).subquery()
-    shown = select(ranked.c.id).where(ranked.c.rank > offset, ranked.c.rank <= offset + limit)
-    donations = db.session.scalars(select(Donation).options(*WITH_PEOPLE).where(or_(
-        Donation.id.in_(flagged_ids) if flagged_ids else false(), and_(*day_rows, overdue), Donation.id.in_(shown)))
-        .order_by(Donation.window_start, Donation.id)).all()
+    # One IN over a UNION (not an OR of three conditions), so each part keeps its index.
+    wanted = [select(ranked.c.id).where(ranked.c.rank > offset, ranked.c.rank <= offset + limit),
+              select(Donation.id).where(*day_rows, overdue)]
+    if flagged_ids:
+        wanted.append(select(Donation.id).where(Donation.id.in_(flagged_ids)))
+    donations = db.session.scalars(select(Donation).options(*WITH_PEOPLE).where(Donation.id.in_(union(*wanted)))
+                                   .order_by(Donation.window_start, Donation.id)).all()
     by_donation = {}
     for flag in open_flags:
         by_donation.setdefault(flag.donation_id, []).append(flag)
