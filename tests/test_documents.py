@@ -146,3 +146,37 @@ def test_document_lists_per_role(client, dataset, login_as, make_user):
     html = client.get(f"/coordinamento/documenti?periodo=2025&negozio={dataset.s2.id}").get_data(as_text=True)
     assert "Super Due" in html and "Via Indipendenza" not in html
     assert client.get("/coordinamento/documenti?periodo=boh").status_code == 400
+
+
+def test_document_lists_are_paged_by_keyset(client, dataset, login_as, make_user, monkeypatch):
+    monkeypatch.setattr(documents, "DDT_PAGE", 3)
+    login_as(make_user("coordinator"))
+    first = client.get("/coordinamento/documenti?periodo=2025").get_data(as_text=True)
+    # Newest first: the three April DDTs, then a link on from the last of them.
+    assert first.count("DDT n.") == 3 and "8 kg" in first and "10 kg" not in first
+    after = re.search(r'href="([^"]*dopo=(\d+)[^"]*)"', first)
+    assert after and "periodo=2025" in after.group(1)
+    second = client.get(after.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert second.count("DDT n.") == 1 and "10 kg" in second and "Documenti precedenti" not in second
+    assert "I più recenti" in second
+    # An id that is not in this list starts from the top; a non-number too.
+    assert client.get("/coordinamento/documenti?periodo=2025&dopo=999999").get_data(as_text=True).count("DDT n.") == 3
+    assert client.get("/coordinamento/documenti?periodo=2025&dopo=abc").status_code == 200
+
+
+def test_documents_page_continues_after_equal_times(app, dataset):
+    """Two DDTs issued at the same instant are both listed: the keyset is (issued_at, id)."""
+    from app.models import TransportDocument
+    from app.services.impact import periods
+
+    rows = db.session.scalars(db.select(TransportDocument).order_by(TransportDocument.id)).all()
+    rows[1].issued_at = rows[0].issued_at
+    db.session.commit()
+    period = periods.parse_period("2025")
+    seen, after = [], None
+    while True:
+        page, after = documents.documents_page(period, after, size=1)
+        seen += [d.id for d in page]
+        if after is None:
+            break
+    assert sorted(seen) == sorted(r.id for r in rows) and len(seen) == len(set(seen))

@@ -119,15 +119,21 @@ def declaration_pdf(charity_id, year, quarter):
     return _pdf(pdf.declaration_pdf(data), f"dichiarazione-{year}-T{quarter}-{charity_id}.pdf")
 
 
+def _after():
+    """?dopo=<id>: the last DDT of the previous page (the guard refuses ids out of range)."""
+    return request.args.get("dopo", type=int)
+
+
 @bp.route("/negozio/documenti")
 @role_required("store")
 def store_documents():
     """A store's DDTs of the period and its monthly summaries."""
     store = current_user.org_for("store") or abort(403)
     period = _period()
+    ddts, after = documents.documents_page(period, _after(), store_id=store.id)
     return render_template("documents/list.html", org=store, period=period, periods=periods.period_choices(),
-                           ddts=documents.documents_of(period, store_id=store.id),
-                           months=list(reversed(period.months)), quarters=[], month_label=periods.month_label)
+                           ddts=ddts, after=after, months=list(reversed(period.months)), quarters=[],
+                           month_label=periods.month_label)
 
 
 @bp.route("/ente/documenti")
@@ -137,9 +143,9 @@ def charity_documents():
     charity = current_user.org_for("charity") or abort(403)
     period = _period()
     quarters = sorted({(y, (m - 1) // 3 + 1) for y, m in period.months}, reverse=True)
+    ddts, after = documents.documents_page(period, _after(), recipient_id=charity.id)
     return render_template("documents/list.html", org=charity, period=period, periods=periods.period_choices(),
-                           ddts=documents.documents_of(period, recipient_id=charity.id), months=[],
-                           quarters=quarters, month_label=periods.month_label)
+                           ddts=ddts, after=after, months=[], quarters=quarters, month_label=periods.month_label)
 
 
 @bp.route("/coordinamento/documenti")
@@ -155,7 +161,7 @@ def coordinator_documents():
             store = _organisation(int(request.args["negozio"]), "store")
         except ValueError:
             abort(400, _("Punto vendita non trovato: scegline uno dall'elenco."))
+    ddts, after = documents.documents_page(period, _after(), store_id=store.id if store else None)
     return render_template("documents/list.html", org=store, period=period, periods=periods.period_choices(),
-                           ddts=documents.documents_of(period, store_id=store.id if store else None, limit=500),
-                           months=list(reversed(period.months)) if store else [], quarters=[], stores=stores,
-                           month_label=periods.month_label)
+                           ddts=ddts, after=after, months=list(reversed(period.months)) if store else [],
+                           quarters=[], stores=stores, month_label=periods.month_label)

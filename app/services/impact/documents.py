@@ -9,7 +9,7 @@ the same moment queue on the lock and never share a number (DPR 472/96).
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -174,7 +174,12 @@ def receipt(document):
 
 
 def documents_of(period, store_id=None, recipient_id=None, carrier_id=None, limit=None):
-    """DDTs issued in `period` for a store, a charity or a carrier, oldest number first."""
+    """DDTs issued in `period` for a store, a charity or a carrier, newest first."""
+    query = _documents_query(period, store_id, recipient_id, carrier_id)
+    return db.session.scalars(query.limit(limit) if limit else query).all()
+
+
+def _documents_query(period, store_id=None, recipient_id=None, carrier_id=None):
     query = select(TransportDocument).where(TransportDocument.issued_at >= period.start,
                                             TransportDocument.issued_at < period.end)
     if store_id is not None:
@@ -183,8 +188,28 @@ def documents_of(period, store_id=None, recipient_id=None, carrier_id=None, limi
         query = query.where(TransportDocument.recipient_id == recipient_id)
     if carrier_id is not None:
         query = query.where(TransportDocument.carrier_id == carrier_id)
-    query = query.order_by(TransportDocument.issued_at.desc(), TransportDocument.id.desc())
-    return db.session.scalars(query.limit(limit) if limit else query).all()
+    return query.order_by(TransportDocument.issued_at.desc(), TransportDocument.id.desc())
+
+
+DDT_PAGE = 100  # DDTs on one page of a documents list
+
+
+def documents_page(period, after_id=None, size=None, **owner):
+    """One page of `documents_of` (newest first), keyset-paged: (DDTs, id to continue after or None).
+
+    `after_id` is the last DDT of the previous page: the page goes on from its
+    (issued_at, id), so a page costs the same however deep in the list it is. An
+    id that is not a DDT of this list starts from the top.
+    """
+    size = size or DDT_PAGE
+    query = _documents_query(period, **owner)
+    if after_id is not None:
+        last = db.session.execute(select(TransportDocument.issued_at, TransportDocument.id)
+                                  .where(TransportDocument.id == after_id)).first()
+        if last is not None:
+            query = query.where(tuple_(TransportDocument.issued_at, TransportDocument.id) < tuple_(*last))
+    rows = db.session.scalars(query.limit(size + 1)).all()
+    return rows[:size], (rows[size - 1].id if len(rows) > size else None)
 
 
 # --- monthly summary and quarterly declaration -----------------------------------------------------
