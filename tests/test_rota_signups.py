@@ -295,3 +295,34 @@ def test_the_pages_batch_count_of_experience_matches_the_engines(rota):
     lookups.prime([v.id for v in volunteers], rules)
     assert [lookups.experienced(v.id, rules) for v in volunteers] == [
         fairness.is_experienced(v.id, rules) for v in volunteers] == [False, False, True]
+
+
+def test_trainees_are_the_approved_unconfirmed_volunteers_under_the_trial(app, make_user, make_org):
+    """One statement at any size: claimed or held pickups count, confirmed and pending people do not show."""
+    from app.models import Donation, TraineeConfirmation
+    from app.models.base import utcnow
+    from app.services.rota import queries
+    from tests.pickups_helpers import post_donation
+
+    store, charity = make_org("store"), make_org("charity")
+    clerk = make_user("store", org=store)
+    new, one, held, old, confirmed = (make_user("volunteer", name=n) for n in (
+        "Anna Nuova", "Bruno Uno", "Carla Custode", "Dario Esperto", "Elena Confermata"))
+    pending = make_user("volunteer", name="Franco Attesa")
+    pending.volunteer.status = "pending"
+    db.session.add(TraineeConfirmation(user_id=confirmed.id))
+
+    def picked(claimer, holder=None):
+        donation = post_donation(clerk, charity)
+        donation.claimed_by_id, donation.holder_id = claimer.id, (holder or claimer).id
+        donation.status, donation.picked_up_at = "picked_up", utcnow()
+        return donation
+
+    picked(one)
+    picked(old), picked(old), picked(old)
+    picked(old, holder=held)  # custody passed to Carla: it counts for her, not twice for Dario
+    db.session.commit()
+    got = [(user.name, done) for user, done in queries.trainees()]
+    assert got == [("Anna Nuova", 0), ("Bruno Uno", 1), ("Carla Custode", 1)]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Donation).where(
+        Donation.claimed_by_id == old.id)) == 4

@@ -60,7 +60,7 @@ class Donation(db.Model):
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     claimed_at = mapped_column(UTCDateTime)
     # Who holds the food now (a volunteer from the pickup scan until receipt).
-    holder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     picked_up_at = mapped_column(UTCDateTime)
     pickup_temperature_c: Mapped[float | None] = mapped_column(Float)
     delivered_at = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""board: indexes for one day's board at any network size (window_end; stores' provinces)
+"""board: indexes for one day's board at any network size (window_end; stores' provinces); holder_id
 
 Revision ID: 0011
 Revises: 0010
@@ -20,12 +20,15 @@ def upgrade():
         # Covering the board's counts: an index-only range of one day.
         batch_op.create_index('ix_donation_window_end', ['window_end', 'window_start', 'status', 'store_id'],
                               unique=False)
+        # Pickups made by a volunteer (the rota's trainees): claimed by them, or held by them.
+        batch_op.create_index(batch_op.f('ix_donation_holder_id'), ['holder_id'], unique=False)
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.create_index('ix_organisation_kind_province', ['kind', 'province'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('donation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_donation_holder_id'))
         batch_op.drop_index('ix_donation_window_end')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_index('ix_organisation_kind_province')
