@@ -1,4 +1,6 @@
 """Coordinator: volunteers, the register, organisations, invitations."""
+import re
+
 import pytest
 
 from app.extensions import db
@@ -86,3 +88,27 @@ def test_invitation_page_shows_link_qr_and_whatsapp(client, as_role, make_org):
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "http://localhost/invito/" in body and "<svg" in body and "https://wa.me/?text=" in body
+
+
+def test_organisations_are_searched_and_keyset_paged(client, login_as, make_user, make_org, monkeypatch):
+    from app.coordination import routes
+
+    monkeypatch.setattr(routes, "ORG_PAGE", 2)
+    for name in ("Coop Alfa", "Conad Beta", "Esselunga Gamma"):
+        make_org("store", name=name)
+    make_org("store", name="Aldi Chiuso", active=False)
+    make_org("store", name="Forno 100%_vero", municipality="Imola")
+    login_as(make_user("coordinator"))
+    first = client.get("/coordinamento/organizzazioni").get_data(as_text=True)
+    assert "Conad Beta" in first and "Coop Alfa" in first and "Esselunga" not in first
+    link = re.search(r'href="([^"]*dopo=\d+[^"]*)"', first).group(1).replace("&amp;", "&")
+    second = client.get(link).get_data(as_text=True)
+    assert "Esselunga Gamma" in second and "Forno 100%_vero" in second and "Coop Alfa" not in second
+    third = client.get(re.search(r'href="([^"]*dopo=\d+[^"]*)"', second).group(1).replace("&amp;", "&"))
+    third = third.get_data(as_text=True)
+    assert "Aldi Chiuso" in third and "Altre organizzazioni" not in third  # inactive ones come last
+    assert "Forno" in client.get("/coordinamento/organizzazioni?q=imola").get_data(as_text=True)
+    assert "Forno" in client.get("/coordinamento/organizzazioni?q=100%25_").get_data(as_text=True)
+    nothing = client.get("/coordinamento/organizzazioni?q=%25").get_data(as_text=True)  # % is a character, not a wildcard
+    assert "Coop Alfa" not in nothing and "Forno 100%_vero" in nothing
+    assert "Nessuna organizzazione trovata" in client.get("/coordinamento/organizzazioni?q=zzz").get_data(as_text=True)

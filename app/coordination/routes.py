@@ -4,7 +4,7 @@ from urllib.parse import quote
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select, tuple_
 
 from app.coordination.blueprint import bp
 from app.coordination.forms import CharityForm, DecisionForm, InvitationForm, OrganisationForm
@@ -90,15 +90,36 @@ def register():
                            broken_at=accounts.verify_register())
 
 
+ORG_PAGE = 50  # organisations on one page of the list
+
+
 @bp.route("/organizzazioni")
 def organisations():
-    """Stores and charities of the network."""
+    """Stores and charities of the network: active ones first, by name, searchable, keyset-paged.
+
+    ?q= searches name, municipality and province; ?dopo=<id> goes on after that
+    organisation (the last of the previous page).
+    """
     kind = request.args.get("tipo", "store")
     if kind not in ("store", "charity", "coordination"):
         kind = "store"
-    orgs = db.session.scalars(select(Organisation).where(Organisation.kind == kind)
-                              .order_by(Organisation.active.desc(), Organisation.name)).all()
-    return render_template("coordination/organisations.html", orgs=orgs, kind=kind)
+    query = " ".join((request.args.get("q") or "").split())[:80]
+    rank = case((Organisation.active.is_(True), 0), else_=1)
+    where = [Organisation.kind == kind]
+    if query:
+        where.append(or_(*(column.icontains(query, autoescape=True) for column in (
+            Organisation.name, Organisation.municipality, Organisation.province))))
+    after = request.args.get("dopo", type=int)
+    last = db.session.get(Organisation, after) if after else None
+    paged = last is not None and last.kind == kind
+    if paged:
+        where.append(tuple_(rank, Organisation.name, Organisation.id) > tuple_(0 if last.active else 1, last.name,
+                                                                              last.id))
+    orgs = db.session.scalars(select(Organisation).where(*where)
+                              .order_by(rank, Organisation.name, Organisation.id).limit(ORG_PAGE + 1)).all()
+    more, orgs = len(orgs) > ORG_PAGE, orgs[:ORG_PAGE]
+    return render_template("coordination/organisations.html", orgs=orgs, kind=kind, query=query,
+                           after=orgs[-1].id if more else None, paged=paged)
 
 
 def _form_for(kind, org=None):
