@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Donation, User, VolunteerProfile
@@ -23,7 +24,7 @@ OPEN = ("posted", "claimed")
 def candidates(now=None, limit=200):
     """Donations a coordinator may record a pickup for: open, window started in the last days."""
     now = now or utcnow()
-    return db.session.scalars(select(Donation).where(
+    return db.session.scalars(select(Donation).options(selectinload(Donation.claimed_by)).where(
         Donation.status.in_(OPEN), Donation.window_start <= now + timedelta(hours=12),
         Donation.window_end >= now - timedelta(days=BACKFILL_DAYS))
         .order_by(Donation.window_start.desc(), Donation.id.desc()).limit(limit)).all()
