@@ -5,7 +5,7 @@ Only `app.services.ops` changes a donation's state; everything else reads.
 from datetime import date
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer,
-                        String, Text, UniqueConstraint)
+                        String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -14,6 +14,10 @@ from app.models.base import UTCDateTime, utcnow
 STATUSES = ("posted", "claimed", "picked_up", "delivered", "received", "cancelled", "expired")
 OPEN_STATUSES = ("posted", "claimed")
 DATE_KINDS = ("use_by", "best_before", "produced", "none")
+
+
+# A donation held by someone other than the volunteer who claimed it (the index below covers only these).
+HOLDER_TRANSFER = "holder_id IS NOT NULL AND (claimed_by_id IS NULL OR holder_id <> claimed_by_id)"
 
 
 class Donation(db.Model):
@@ -32,6 +36,9 @@ class Donation(db.Model):
         Index("ix_donation_store_posted", "store_id", "posted_at"),
         # One day of the board (windows last <= 7 days), covering its counts.
         Index("ix_donation_window_end", "window_end", "window_start", "status", "store_id"),
+        # Custody passed to someone other than the claimer: few rows, read to count a volunteer's pickups.
+        Index("ix_donation_holder_transfer", "holder_id", postgresql_where=text(HOLDER_TRANSFER),
+              sqlite_where=text(HOLDER_TRANSFER)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -60,7 +67,7 @@ class Donation(db.Model):
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     claimed_at = mapped_column(UTCDateTime)
     # Who holds the food now (a volunteer from the pickup scan until receipt).
-    holder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     picked_up_at = mapped_column(UTCDateTime)
     pickup_temperature_c: Mapped[float | None] = mapped_column(Float)
     delivered_at = mapped_column(UTCDateTime)

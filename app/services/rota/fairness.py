@@ -7,10 +7,11 @@ say, before the tap, why a slot cannot be joined.
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, select, text, union
 
 from app.extensions import db
 from app.models import Donation
+from app.models.donation import HOLDER_TRANSFER
 from app.models.rota import Absence, RotaSettings, Slot, SlotSignup, TraineeConfirmation
 from app.services.ops.core import Refused
 from app.services.rota.recurrence import ROME
@@ -87,9 +88,12 @@ class Lookups:
             TraineeConfirmation.user_id.in_(wanted))))
         # The same count as completed_pickups (claimed or held, picked up), for everyone at once:
         # UNION drops a donation counted twice for one person.
+        # A donation held by its own claimer is already counted by the claim: only transfers are read
+        # for the holder (the partial index ix_donation_holder_transfer holds just those).
         pairs = union(*(select(Donation.id.label("donation_id"), column.label("user_id")).where(
-            column.in_(wanted), Donation.picked_up_at.is_not(None))
-            for column in (Donation.claimed_by_id, Donation.holder_id))).subquery()
+            column.in_(wanted), Donation.picked_up_at.is_not(None), *extra)
+            for column, extra in ((Donation.claimed_by_id, ()), (Donation.holder_id, (text(HOLDER_TRANSFER),))))
+        ).subquery()
         done = dict(db.session.execute(select(pairs.c.user_id, func.count()).group_by(pairs.c.user_id)).all())
         for user_id in wanted:
             self._experienced[user_id] = user_id in confirmed or done.get(user_id, 0) >= rules.trial_pickups
@@ -121,12 +125,13 @@ def completed_pickups_sql(user_id, cap=None):
     The crates left the store with them: claimed by them, or held by them without
     their claim (a custody transfer; the holder is cleared at receipt, the claim
     stays). Two disjoint indexed counts rather than an OR, which would scan the
-    table; with `cap`, each stops at `cap` rows (a sum under `cap` is exact).
+    table (the second reads the small partial index of transfers); with `cap`, each
+    stops at `cap` rows (a sum under `cap` is exact).
     """
     picked = Donation.picked_up_at.is_not(None)
     parts = (select(Donation.id).where(Donation.claimed_by_id == user_id, picked).correlate_except(Donation),
-             select(Donation.id).where(Donation.holder_id == user_id, picked, or_(
-                 Donation.claimed_by_id.is_(None), Donation.claimed_by_id != user_id)).correlate_except(Donation))
+             select(Donation.id).where(Donation.holder_id == user_id, picked, text(HOLDER_TRANSFER))
+             .correlate_except(Donation))
     counts = [select(func.count()).select_from((part.limit(cap) if cap else part).subquery()).scalar_subquery()
               for part in parts]
     return counts[0] + counts[1]
