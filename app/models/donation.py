@@ -36,6 +36,8 @@ class Donation(db.Model):
         Index("ix_donation_store_posted", "store_id", "posted_at"),
         # One day of the board (windows last <= 7 days), covering its counts.
         Index("ix_donation_window_end", "window_end", "window_start", "status", "store_id"),
+        # A charity's deliveries by state (its page): in transit, scheduled, received lately.
+        Index("ix_donation_recipient_status", "recipient_id", "status", "received_at"),
         # Custody passed to someone other than the claimer: few rows, read to count a volunteer's pickups.
         Index("ix_donation_holder_transfer", "holder_id", postgresql_where=text(HOLDER_TRANSFER),
               sqlite_where=text(HOLDER_TRANSFER)),

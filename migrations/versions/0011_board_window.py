@@ -1,4 +1,4 @@
-"""board: indexes for one day's board at any network size (window_end; stores' provinces); custody transfers
+"""national reads: one day's board (window_end; stores' provinces), custody transfers, a charity's deliveries
 
 Revision ID: 0011
 Revises: 0010
@@ -23,6 +23,8 @@ def upgrade():
         # Covering the board's counts: an index-only range of one day.
         batch_op.create_index('ix_donation_window_end', ['window_end', 'window_start', 'status', 'store_id'],
                               unique=False)
+        # A charity's deliveries by state: its page reads them whatever the length of its history.
+        batch_op.create_index('ix_donation_recipient_status', ['recipient_id', 'status', 'received_at'], unique=False)
         # Pickups made by a volunteer (the rota's trainees): claimed by them, or held by them after a
         # custody transfer; only those few rows are in this partial index.
         batch_op.create_index('ix_donation_holder_transfer', ['holder_id'], unique=False,
@@ -34,6 +36,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('donation', schema=None) as batch_op:
         batch_op.drop_index('ix_donation_holder_transfer')
+        batch_op.drop_index('ix_donation_recipient_status')
         batch_op.drop_index('ix_donation_window_end')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_index('ix_organisation_kind_province')
