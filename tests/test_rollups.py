@@ -2,11 +2,12 @@
 
 Random donations (any status, pickups around month ends and the March DST change,
 weighed or not, valued or not, with or without a charity and a DDT carrier) are
-written, then randomly changed (weighed at receipt, reassigned, cancelled), each
-change followed by the rollup sync the engine's subscriber runs. Every breakdown
-the pages read must then equal the raw GROUP BY of tests/rollup_reference.py, and
-a rebuild must find nothing to change. A second test drives the real engine with
-random operations (the lifecycle state machine) and checks the same after every step.
+written, then randomly changed (weighed at receipt, reassigned, cancelled, the
+store's municipality corrected), each change followed by the rollup sync the
+engine's subscriber (or the coordinator's edit) runs. Every breakdown the pages read
+must then equal the raw GROUP BY of tests/rollup_reference.py, and a rebuild must
+find nothing to change. A second test drives the real engine with random operations
+(the lifecycle state machine) and checks the same after every step.
 """
 from datetime import timedelta
 
@@ -17,8 +18,8 @@ from hypothesis.stateful import invariant, run_state_machine_as_test
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import (Crate, DocumentCounter, Donation, Flag, ImpactDay, ImpactSource, Notification,
-                        Operation, TransportDocument)
+from app.models import (Crate, DocumentCounter, Donation, Flag, ImpactDay, ImpactSource, ImpactVersion,
+                        Notification, Operation, Organisation, TransportDocument)
 from app.models.base import utcnow
 from app.services.impact import documents, periods, rollups, stats
 from app.services.impact.scope import Scope
@@ -40,7 +41,7 @@ donation_specs = st.lists(st.fixed_dictionaries({
     "value_eur": st.none() | st.floats(min_value=0, max_value=5000, allow_nan=False).map(lambda x: round(x, 2)),
     "store": st.integers(0, 2), "charity": st.integers(-1, 1), "carrier": st.integers(-1, 1),
 }), min_size=0, max_size=25)
-changes = st.lists(st.tuples(st.integers(0, 24), st.sampled_from(("weigh", "reassign", "cancel", "edit_kg")),
+changes = st.lists(st.tuples(st.integers(0, 24), st.sampled_from(("weigh", "reassign", "cancel", "edit_kg", "move")),
                              st.floats(min_value=0, max_value=300, allow_nan=False).map(lambda x: round(x, 1))),
                    max_size=10)
 
@@ -56,7 +57,7 @@ def people(make_org, make_user):
 
 def _wipe():
     for model in (Notification, Flag, TransportDocument, DocumentCounter, Crate, Operation, ImpactSource,
-                  *(model for model, _key in rollups.TABLES), Donation):
+                  *(model for model, _key in rollups.TABLES), ImpactVersion, Donation):
         db.session.execute(delete(model))
     db.session.commit()
 
@@ -119,6 +120,14 @@ def _make(spec, stores, charities, volunteers):
 
 
 def _change(donation, what, amount, charities):
+    if what == "move":
+        # A coordinator corrects the store's municipality (coordination.organisation does the same).
+        store = db.session.get(Organisation, donation.store_id)
+        store.municipality = ("Bologna", "Imola", "Medicina")[int(amount) % 3]
+        db.session.flush()
+        rollups.move_store(store.id)
+        db.session.commit()
+        return
     if what == "weigh" and donation.status in ("delivered", "received"):
         donation.status, donation.received_kg = "received", amount
     elif what == "reassign":
