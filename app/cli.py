@@ -93,16 +93,28 @@ def openapi_command(check):
 
 @click.group("rollups")
 def rollups_group():
-    """The impact rollups (per day, store, charity, category): rebuild, catch up, check."""
+    """The impact rollups (per day, store, charity, category): rebuild, catch up, check; open data parts."""
 
 
 @rollups_group.command("rebuild")
 def rollups_rebuild_command():
-    """Recompute the rollups from the donations (after a bulk load; running it twice changes nothing)."""
-    from app.services.impact import rollups
+    """Recompute the rollups from the donations (after a bulk load; running it twice changes nothing).
+
+    Then builds every part of the open data files, so that they are ready before the worker runs.
+    """
+    from app.services.impact import opendata, rollups
 
     sources, cells = rollups.rebuild()
     click.echo(f"Riepiloghi ricostruiti: {sources} donazioni in {cells} celle.")
+    click.echo(f"Open data: {opendata.refresh(limit=None)} parti preparate.")
+
+
+@rollups_group.command("open-data")
+def rollups_open_data_command():
+    """Build every missing or out-of-date part of the open data files now (the worker does it a few at a time)."""
+    from app.services.impact import opendata
+
+    click.echo(f"Open data: {opendata.refresh(limit=None)} parti preparate.")
 
 
 @rollups_group.command("catch-up")

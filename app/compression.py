@@ -4,7 +4,10 @@ What is compressed: the text types of COMPRESS_MIMETYPES (HTML pages and fragmen
 CSS, JavaScript, JSON, SVG, the manifest, CSV, iCalendar), 200 responses only,
 above COMPRESS_MIN_SIZE bytes. Never: images, PDFs and other already compressed
 files (their types are not in the list), partial (206) and 304 responses, or
-anything that already carries a Content-Encoding.
+anything that already carries a Content-Encoding: the open data files
+(app/opendata/routes.py) keep their year's gzip ready, and send it through
+`send_precompressed`, marked as Flask-Compress marks its own (gzip, not Brotli:
+the parts can be joined only as deflate data).
 
 The service worker never sees the encoding: the browser decodes before the
 worker's fetch handler and the Cache API get the body, so what is cached and the
@@ -16,8 +19,9 @@ plain body; /sw.js and the hashed static files then still answer 304 on revalida
 """
 import re
 
-from flask import request
+from flask import current_app, request
 from flask_compress import Compress
+from werkzeug.http import is_resource_modified
 
 compress = Compress()
 _MARK = re.compile(r':(?:br|gzip|deflate|zstd)"')
@@ -32,6 +36,31 @@ def _strip_encoding_from_etags():
     value = request.environ.get("HTTP_IF_NONE_MATCH")
     if value and ":" in value:
         request.environ["HTTP_IF_NONE_MATCH"] = _MARK.sub('"', value)
+
+
+def send_precompressed(etag, gzip_body, plain_body, mimetype):
+    """A response for a view that keeps its body gzip-compressed: those bytes when the client takes gzip.
+
+    `etag` is the plain text's; `gzip_body` and `plain_body` are callables, and
+    only the one sent is called (neither for a 304). If-None-Match holding the
+    ETag, marked or not, answers 304. The gzip variant carries Content-Encoding,
+    Vary and the ETag marked ':gzip' as Flask-Compress sets them on its own, so
+    Flask-Compress leaves it alone and revalidation works as for any page; a
+    client without gzip gets the plain text (which Flask-Compress may Brotli).
+    """
+    use_gzip = request.accept_encodings["gzip"] > 0  # q > 0, `*` included
+    response = current_app.response_class(mimetype=mimetype)
+    response.vary.add("Accept-Encoding")
+    response.set_etag(f"{etag}:gzip" if use_gzip else etag)
+    if not is_resource_modified(request.environ, etag=etag):
+        response.status_code = 304
+        return response
+    if use_gzip:
+        response.set_data(gzip_body())
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response.set_data(plain_body())
+    return response
 
 
 def init_app(app):

@@ -12,8 +12,8 @@
 3. Serves it with gunicorn (2 workers x 4 threads) and measures, single client
    (`--requests` sequential requests on one keep-alive connection, after warm-up) and
    under `wrk` load (8 connections, `--duration`), p50/p95 of each role's main pages,
-   the coordinator board and dashboard (12 months, whole network), open data, the
-   DDT list, and `POST /api/ops` claims.
+   the coordinator board and dashboard (12 months, whole network), open data (with
+   its parts built, as the worker keeps them), the DDT list, and `POST /api/ops` claims.
 4. Prints one table with the growth ratio of each p95 to the province's (read from
    artifacts/bench-scale-province.json, written by the province run).
 """
@@ -32,7 +32,7 @@ import urllib.parse
 import psycopg
 
 from benchmarks import scale_data
-from benchmarks.server import BIN, ROOT, login_cookie, running_app
+from benchmarks.server import BIN, ROOT, flask, login_cookie, running_app
 
 SERVER = os.environ.get("BENCH_SCALE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 ORDER = ("province", "region", "national")
@@ -60,6 +60,7 @@ PAGES = [
     ("coordinator: DDT list", "/coordinamento/documenti", "coordinator"),
     ("public: home", "/", None),
     ("open data JSON", "/open-data/impatto.json", None),
+    ("open data CSV", "/open-data/impatto.csv", None),
 ]
 LOGINS = {"volunteer": scale_data.email("volontario", 1), "store": scale_data.email("negozio", 1),
           "charity": scale_data.email("ente", 1), "coordinator": scale_data.email("coordinatore", 1)}
@@ -201,7 +202,12 @@ def wrk(url, cookie, duration, script="percentiles.lua", extra_env=None):
 def measure(url, requests, duration):
     """Serve `url` and measure every page; returns {label: figures}."""
     results = {}
-    with running_app(url) as (base, _env):
+
+    def ready(env):
+        # What the worker keeps ready in production (a database generated before the parts existed has none).
+        flask(["rollups", "open-data"], env)
+
+    with running_app(url, prepare=ready) as (base, _env):
         cookies = {role: login_cookie(base, address, scale_data.PASSWORD) for role, address in LOGINS.items()}
         for label, path, role in PAGES:
             cookie = cookies.get(role, "")

@@ -32,7 +32,9 @@ BUDGETS = [
     ("/coordinamento/impatto", "coordinator", 12),
     ("/coordinamento/documenti", "coordinator", 5),
     ("/", None, 4),
+    # The year's span, its months and their stored parts, the rollup rows of months without a valid part.
     ("/open-data/impatto.json", None, 3),
+    ("/open-data/impatto.csv", None, 3),
 ]
 
 

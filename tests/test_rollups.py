@@ -2,13 +2,19 @@
 
 Random donations (any status, pickups around month ends and the March DST change,
 weighed or not, valued or not, with or without a charity and a DDT carrier) are
-written, then randomly changed (weighed at receipt, reassigned, cancelled), each
-change followed by the rollup sync the engine's subscriber runs. Every breakdown
-the pages read must then equal the raw GROUP BY of tests/rollup_reference.py, and
-a rebuild must find nothing to change. A second test drives the real engine with
-random operations (the lifecycle state machine) and checks the same after every step.
+written, then randomly changed (weighed at receipt, reassigned, cancelled, the
+store's municipality corrected), each change followed by the rollup sync the
+engine's subscriber (or the coordinator's edit) runs. Every breakdown the pages
+read, and the open data files (stored parts where still valid, computed elsewhere),
+must then equal the raw GROUP BY of tests/rollup_reference.py, and a rebuild must
+find nothing to change. A second test drives the real engine with random operations
+(the lifecycle state machine) and checks the same after every step.
 """
 from datetime import timedelta
+
+import csv
+import io
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,10 +23,10 @@ from hypothesis.stateful import invariant, run_state_machine_as_test
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import (Crate, DocumentCounter, Donation, Flag, ImpactDay, ImpactSource, Notification,
-                        Operation, TransportDocument)
+from app.models import (Crate, DocumentCounter, Donation, Flag, ImpactDay, ImpactSource, ImpactVersion,
+                        Notification, OpenDataPart, Operation, Organisation, TransportDocument)
 from app.models.base import utcnow
-from app.services.impact import documents, periods, rollups, stats
+from app.services.impact import documents, opendata, periods, rollups, stats
 from app.services.impact.scope import Scope
 from tests import rollup_reference as raw
 from tests.impact_helpers import rome
@@ -40,7 +46,8 @@ donation_specs = st.lists(st.fixed_dictionaries({
     "value_eur": st.none() | st.floats(min_value=0, max_value=5000, allow_nan=False).map(lambda x: round(x, 2)),
     "store": st.integers(0, 2), "charity": st.integers(-1, 1), "carrier": st.integers(-1, 1),
 }), min_size=0, max_size=25)
-changes = st.lists(st.tuples(st.integers(0, 24), st.sampled_from(("weigh", "reassign", "cancel", "edit_kg")),
+changes = st.lists(st.tuples(st.integers(0, 24), st.sampled_from(("weigh", "reassign", "cancel", "edit_kg", "move",
+                                                                  "publish")),
                              st.floats(min_value=0, max_value=300, allow_nan=False).map(lambda x: round(x, 1))),
                    max_size=10)
 
@@ -56,7 +63,7 @@ def people(make_org, make_user):
 
 def _wipe():
     for model in (Notification, Flag, TransportDocument, DocumentCounter, Crate, Operation, ImpactSource,
-                  *(model for model, _key in rollups.TABLES), Donation):
+                  *(model for model, _key in rollups.TABLES), ImpactVersion, OpenDataPart, Donation):
         db.session.execute(delete(model))
     db.session.commit()
 
@@ -97,6 +104,28 @@ def _check(scopes):
     _same({(r["month"], r["category"], r["municipality"]): {k: v for k, v in r.items() if k not in
                                                             ("month", "category", "municipality", "provisional")}
            for r in rows}, expected)
+    _check_files(period.end - timedelta(hours=1), expected)
+
+
+FILE_FIELDS = {"donazioni": "lots", "kg": "kg", "kg_pesati": "kg_weighed", "kg_dichiarati": "kg_declared",
+               "pasti_equivalenti": "meals", "co2e_kg": "co2e_kg", "valore_eur": "value_eur"}
+
+
+def _check_files(now, expected):
+    """The open data files of every year (stored parts where valid, computed elsewhere) hold the raw figures."""
+    records, lines = [], []
+    span = opendata.years()
+    for year in range(span[0], span[1] + 1) if span else ():
+        records += json.loads(opendata.assemble("json", "[", opendata.year_parts("json", year, now=now), "]")
+                              .plain())
+        lines += csv.DictReader(io.StringIO(opendata.assemble(
+            "csv", opendata.csv_head(), opendata.year_parts("csv", year, now=now), "").plain().decode()))
+    assert [{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in r.items()} for r in records] == lines
+    got = {(r["mese"], r["categoria"], r["comune"]): r for r in records}
+    assert len(got) == len(records) and set(got) == set(expected)
+    for key, figures in expected.items():
+        for field, name in FILE_FIELDS.items():
+            assert got[key][field] == pytest.approx(figures[name], abs=0.0051), (key, field)
 
 
 def _make(spec, stores, charities, volunteers):
@@ -119,6 +148,18 @@ def _make(spec, stores, charities, volunteers):
 
 
 def _change(donation, what, amount, charities):
+    if what == "move":
+        # A coordinator corrects the store's municipality (coordination.organisation does the same).
+        store = db.session.get(Organisation, donation.store_id)
+        store.municipality = ("Bologna", "Imola", "Medicina")[int(amount) % 3]
+        db.session.flush()
+        rollups.move_store(store.id)
+        db.session.commit()
+        return
+    if what == "publish":
+        # The worker builds the open data parts: later changes must make them stale, never wrong.
+        opendata.refresh(now=BASE + timedelta(days=71))
+        return
     if what == "weigh" and donation.status in ("delivered", "received"):
         donation.status, donation.received_kg = "received", amount
     elif what == "reassign":
@@ -139,6 +180,7 @@ def test_rollup_figures_equal_raw_sql_on_random_histories(app, people, specs, ed
     stores, charities, volunteers = people
     _wipe()
     made = [_make(spec, stores, charities, volunteers) for spec in specs]
+    opendata.refresh(now=BASE + timedelta(days=71))  # the worker's job: the edits below make some parts stale
     for index, what, amount in edits:
         if made:
             _change(made[index % len(made)], what, amount, charities)

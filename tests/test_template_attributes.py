@@ -20,7 +20,7 @@ HOSTILE = '"><svg onload=alert(1)>'
 HARMLESS = "valore"
 # The few variables whose type a template needs to know (what it includes, how it unpacks).
 SPECIAL = {"campaigns/_content_form.html": lambda value: {"extra": "campaigns/_event_fields.html"},
-           "opendata/index.html": lambda value: {"fields": [(value, value, value)] * 2},
+           "opendata/index.html": lambda value: {"fields": [(value, value, value)] * 2, "years": [value] * 2},
            # The rota: ticked weekdays are numbers, categories unpack in threes, weekdays come from a helper.
            "rota/_schedule_fields.html": lambda value: {"values": _Fields(value, weekdays=[0, 3])},
            "rota/schedule_form.html": lambda value: {"values": _Fields(value, weekdays=[0, 3])},

@@ -14,6 +14,7 @@ from app.htmx import render_page_or_fragment, wants_fragment
 from app.urls import public_url
 from app.models import Invitation, Membership, Organisation, User, VolunteerProfile, VolunteerRegisterEntry
 from app.services import ServiceError
+from app.services.impact import rollups
 from app.services.notify import mail
 from app.services.people import accounts
 from app.services.people.orgs import format_hours
@@ -164,7 +165,11 @@ def organisation(org_id):
     org = db.get_or_404(Organisation, org_id)
     form = _form_for(org.kind, org)
     if org.kind != "coordination" and form.validate_on_submit():
+        municipality = org.municipality
         _save(form, org)
+        if org.kind == "store" and org.municipality != municipality:
+            db.session.flush()
+            rollups.move_store(org.id)  # the open data counts its food under the corrected municipality
         db.session.commit()
         flash(_("Dati salvati."), "success")
         return redirect(url_for("coordination.organisation", org_id=org.id))

@@ -14,5 +14,7 @@ from app.models.mail import (MailAddress, MailDelivery, MailDigest, Notification
                              PasswordReset, ResetRequest)
 from app.models.run import DonationPhoto, RunOrder  # noqa: F401,E402
 from app.models.partners import Agreement, AgreementReminder, AgreementTemplate, CharityCapacity  # noqa: F401
-from app.models.rollup import ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore, ImpactSource  # noqa: F401,E501
+from app.models.rollup import (ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthMunicipality,  # noqa: F401
+                               ImpactMonthStore, ImpactSource, ImpactVersion)
+from app.models.opendata import OpenDataPart  # noqa: F401,E402
 from app.models import scale  # noqa: F401,E402  (indexes of the national-scale reads)

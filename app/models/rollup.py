@@ -6,7 +6,12 @@ one store, charity or volunteer read its few cells through an index. A store
 posts a few donations a month, so over the whole network `ImpactDay` has about a
 cell per donation; the network-wide dashboard reads the monthly tables instead,
 one dimension each (`ImpactMonthCategory`, `ImpactMonthStore`,
-`ImpactMonthCharity`), whose size follows months x stores, not donations.
+`ImpactMonthCharity`), whose size follows months x stores, not donations, and
+the open data reads `ImpactMonthMunicipality` (month x store municipality x
+category: about 10,000 cells a month at national size, against 280,000 day cells).
+`ImpactVersion` counts the changes of each (month, category): the open data
+files keep the part of a month and category (app/models/opendata.py) while
+its version stands.
 `ImpactSource` records what each donation currently adds to the rollup, so a
 change (a receipt weighing the food, a reassignment, an edit) removes exactly
 the old contribution before adding the new one. Both are written only by
@@ -79,8 +84,31 @@ class ImpactMonthCharity(_Amounts, db.Model):
     charity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class ImpactMonthMunicipality(_Amounts, db.Model):
+    """Rescued food of one (Rome month, municipality of the donor store, category): the open data's cells."""
+
+    __tablename__ = "impact_month_municipality"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(80), primary_key=True)  # "" when the store has none
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class ImpactVersion(db.Model):
+    """How many times the rollup cells of one (Rome month, category) changed (bumped by each change).
+
+    Never deleted, so it only grows, even when the month x category cell empties and comes back.
+    """
+
+    __tablename__ = "impact_version"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class ImpactSource(db.Model):
-    """What one donation adds to `ImpactDay` now (its cell and amounts); absent when nothing."""
+    """What one donation adds to the rollups now (its cell and amounts); absent when nothing."""
 
     __tablename__ = "impact_source"
 
@@ -90,6 +118,9 @@ class ImpactSource(db.Model):
     charity_id: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(24))
     carrier_id: Mapped[int] = mapped_column(Integer)
+    # The store's municipality the contribution was counted under, so that it is taken away exactly
+    # from that cell even after the store's municipality was corrected (rollups.move_store).
+    municipality: Mapped[str] = mapped_column(String(80), default="", server_default="")
     kg_declared: Mapped[float] = mapped_column(Float)
     kg_received: Mapped[float | None] = mapped_column(Float)
     value_eur: Mapped[float | None] = mapped_column(Float)

@@ -9,6 +9,7 @@ it happens to load.
 from app.services import ops  # noqa: F401  (the engine and its donation kinds)
 from app.services.impact import documents  # noqa: F401  (issues the DDT inside the pickup transaction)
 from app.services.impact import rollups  # noqa: F401  (keeps the impact rollups exact, after the DDT)
+from app.services.impact import opendata  # noqa: F401  (the job that keeps the open data files' parts ready)
 from app.services.notify import push, triggers  # noqa: F401  (the notification subscriber; push and alert jobs)
 from app.services import rota  # noqa: F401  (the rota's kinds and its slot generation job)
 from app.services.notify import rota as rota_notify  # noqa: F401  (the rota's notifications and reminders)

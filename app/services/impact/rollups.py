@@ -2,20 +2,29 @@
 
 `sync_on_operation` is a subscriber of the engine: after every applied
 operation on a donation it compares what the donation should add to the
-rollup now (its Rome pickup day, store, charity, category, DDT carrier and
-amounts) with what `ImpactSource` says it adds, and moves the difference.
-The donation row is locked by the operation, so two operations on the same
-donation never sync at once; cells are upserted with ON CONFLICT, so two
-donations of the same cell can. `rebuild()` recomputes everything from the
-donations (after a bulk load, or to repair): running it twice changes nothing.
+rollup now (its Rome pickup day, store, the store's municipality, charity,
+category, DDT carrier and amounts) with what `ImpactSource` says it adds, and
+moves the difference. The donation row is locked by the operation, so two
+operations on the same donation never sync at once; cells are upserted with ON
+CONFLICT, so two donations of the same cell can. `rebuild()` recomputes
+everything from the donations (after a bulk load, or to repair): running it
+twice changes nothing.
+
+Every change first bumps the version of the (month, category) pairs it
+touches (ImpactVersion, in order), which tells the open data which parts to
+build again. It is one row per month x category cell, which every such change
+updates anyway: no new contention; and since it is taken before any cell, two
+changes of the same pairs can no longer lock cells in opposite orders.
+A store's municipality is part of the open data's cells: `move_store` moves
+its contributions when a coordinator corrects it.
 """
 from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
-from app.models import (Donation, ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore,
-                        ImpactSource, TransportDocument)
+from app.models import (Donation, ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthMunicipality,
+                        ImpactMonthStore, ImpactSource, ImpactVersion, Organisation, TransportDocument)
 from app.models.rollup import NONE_ID
 from app.services.impact import periods
 from app.services.ops.core import SUBSCRIBERS
@@ -23,22 +32,28 @@ from app.services.ops.core import SUBSCRIBERS
 RESCUED = ("picked_up", "delivered", "received")
 NOT_FOOD = "non_umano"
 CELL = ("day", "store_id", "charity_id", "category", "carrier_id")
+# What ImpactSource records of a contribution: its cell (with the store's municipality) and amounts.
+SOURCE = ("donation_id", *CELL, "municipality", "kg_declared", "kg_received", "value_eur")
 AMOUNTS = ("lots", "weighed_lots", "kg_declared", "kg_received", "kg_unweighed", "kg_food", "value_declared",
            "kg_unvalued")
 # Every rollup table and its key; the monthly ones key on `month` (the 1st) and one dimension.
 TABLES = ((ImpactDay, CELL), (ImpactMonthCategory, ("month", "category")),
-          (ImpactMonthStore, ("month", "store_id")), (ImpactMonthCharity, ("month", "charity_id")))
+          (ImpactMonthStore, ("month", "store_id")), (ImpactMonthCharity, ("month", "charity_id")),
+          (ImpactMonthMunicipality, ("month", "municipality", "category")))
 
 
-def contribution(donation, carrier_id):
-    """The ImpactSource values `donation` should have now, or None when it adds nothing."""
+def contribution(donation, carrier_id, municipality):
+    """The ImpactSource values `donation` should have now, or None when it adds nothing.
+
+    `municipality` is the donor store's, as the organisation row says now.
+    """
     if donation.status not in RESCUED or donation.picked_up_at is None:
         return None
     return {"donation_id": donation.id, "day": periods.rome_date(donation.picked_up_at),
             "store_id": donation.store_id, "charity_id": donation.recipient_id or NONE_ID,
             "category": donation.category, "carrier_id": carrier_id or NONE_ID,
-            "kg_declared": donation.kg_declared, "kg_received": donation.received_kg,
-            "value_eur": donation.value_eur}
+            "municipality": municipality or "", "kg_declared": donation.kg_declared,
+            "kg_received": donation.received_kg, "value_eur": donation.value_eur}
 
 
 def _amounts(source, sign):
@@ -55,32 +70,53 @@ def _amounts(source, sign):
             "kg_unvalued": 0.0 if valued else sign * source["kg_declared"]}
 
 
+def _upsert():
+    return pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _touch(pairs):
+    """Bump the version of each (month, category) (in order, so that two transactions take them in the same order)."""
+    upsert = _upsert()
+    for month, category in sorted(set(pairs)):
+        statement = upsert(ImpactVersion).values(month=month, category=category, version=1)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["month", "category"], set_={"version": ImpactVersion.version + 1}))
+
+
+def _move(model, key, keys, amounts):
+    """Add `amounts` (negative to take away) to one cell of `model`; drop the cell when it empties."""
+    statement = _upsert()(model).values(**{k: keys[k] for k in key}, **amounts)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=list(key), set_={k: getattr(model, k) + statement.excluded[k] for k in AMOUNTS}))
+    if amounts["lots"] < 0:
+        # An empty cell would only carry rounding residue: remove it.
+        db.session.execute(delete(model).where(*(getattr(model, k) == keys[k] for k in key), model.lots <= 0))
+
+
 def _add(source, sign):
     """Upsert one donation's contribution into its cell of every rollup table; drop cells that empty."""
-    dialect = db.session.get_bind().dialect.name
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
     keys = {**source, "month": source["day"].replace(day=1)}
     amounts = _amounts(source, sign)
     for model, key in TABLES:
-        statement = upsert(model).values(**{k: keys[k] for k in key}, **amounts)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=list(key), set_={k: getattr(model, k) + statement.excluded[k] for k in AMOUNTS}))
-        if sign < 0:
-            # An empty cell would only carry rounding residue: remove it.
-            db.session.execute(delete(model).where(*(getattr(model, k) == keys[k] for k in key), model.lots <= 0))
+        _move(model, key, keys, amounts)
 
 
 def sync_donation(donation_id):
     """Make the rollup count donation `donation_id` as it is now (no-op when already so)."""
     donation = db.session.get(Donation, donation_id)
-    carrier = db.session.scalar(select(TransportDocument.carrier_id)
-                                .where(TransportDocument.donation_id == donation_id)) if donation else None
-    new = contribution(donation, carrier) if donation is not None else None
+    new = None
+    if donation is not None:
+        # The store's municipality and the DDT's carrier (if any) in one round trip.
+        found = db.session.execute(
+            select(Organisation.municipality, TransportDocument.carrier_id).select_from(Organisation)
+            .outerjoin(TransportDocument, TransportDocument.donation_id == donation_id)
+            .where(Organisation.id == donation.store_id)).first()
+        new = contribution(donation, found.carrier_id if found else None, found.municipality if found else "")
     row = db.session.get(ImpactSource, donation_id)
-    old = {c: getattr(row, c) for c in ("donation_id", *CELL, "kg_declared", "kg_received", "value_eur")} \
-        if row is not None else None
+    old = {c: getattr(row, c) for c in SOURCE} if row is not None else None
     if old == new:
         return False
+    _touch((source["day"].replace(day=1), source["category"]) for source in (old, new) if source is not None)
     if old is not None:
         _add(old, -1)
     if new is None:
@@ -94,6 +130,37 @@ def sync_donation(donation_id):
                 setattr(row, key, value)
     db.session.flush()
     return True
+
+
+def move_store(store_id):
+    """Count a store's rescued food under its municipality as it is now; returns how many donations moved.
+
+    Call it in the transaction that changes the municipality. Only the
+    month x municipality x category cells key on it: they are moved cell by
+    cell (at most months x categories of them), the other tables stay as they are.
+    """
+    municipality = db.session.scalar(select(Organisation.municipality).where(Organisation.id == store_id)) or ""
+    rows = db.session.scalars(select(ImpactSource).where(
+        # Through the donations' store index: impact_source has none on store_id.
+        ImpactSource.donation_id.in_(select(Donation.id).where(Donation.store_id == store_id)),
+        ImpactSource.municipality != municipality)).all()
+    if not rows:
+        return 0
+    cells = {}
+    for row in rows:
+        source = {c: getattr(row, c) for c in SOURCE}
+        month = row.day.replace(day=1)
+        for place, sign in ((row.municipality, -1), (municipality, +1)):
+            cell = cells.setdefault((month, place, row.category), dict.fromkeys(AMOUNTS, 0))
+            for name, value in _amounts(source, sign).items():
+                cell[name] += value
+        row.municipality = municipality
+    _touch((month, category) for month, _place, category in cells)
+    for (month, place, category), amounts in sorted(cells.items()):
+        _move(ImpactMonthMunicipality, ("month", "municipality", "category"),
+              {"month": month, "municipality": place, "category": category}, amounts)
+    db.session.flush()
+    return len(rows)
 
 
 def sync_on_operation(ctx):
@@ -112,7 +179,9 @@ def _sources_select():
     day = cast(func.timezone(periods.ROME.key, Donation.picked_up_at), Date)
     return (select(Donation.id, day, Donation.store_id, func.coalesce(Donation.recipient_id, NONE_ID),
                    Donation.category, func.coalesce(TransportDocument.carrier_id, NONE_ID),
-                   Donation.kg_declared, Donation.received_kg, Donation.value_eur)
+                   func.coalesce(Organisation.municipality, ""), Donation.kg_declared, Donation.received_kg,
+                   Donation.value_eur)
+            .join(Organisation, Organisation.id == Donation.store_id)
             .outerjoin(TransportDocument, TransportDocument.donation_id == Donation.id)
             .where(Donation.status.in_(RESCUED), Donation.picked_up_at.is_not(None)))
 
@@ -131,7 +200,7 @@ def _cells_select(model, key):
     valued = s.value_eur.is_not(None)
     best = func.coalesce(s.kg_received, s.kg_declared)
     columns = {"month": _month_of(s.day), "day": s.day, "store_id": s.store_id, "charity_id": s.charity_id,
-               "category": s.category, "carrier_id": s.carrier_id}
+               "category": s.category, "carrier_id": s.carrier_id, "municipality": s.municipality}
     keys = [columns[k] for k in key]
     return (select(*keys, func.count(), func.sum(case((weighed, 1), else_=0)), func.sum(s.kg_declared),
                    func.sum(func.coalesce(s.kg_received, 0.0)),
@@ -143,27 +212,36 @@ def _cells_select(model, key):
 
 
 def _sum_cells():
-    """(Re)fill every rollup table from ImpactSource."""
+    """(Re)fill every rollup table from ImpactSource; every version moves on."""
     for model, key in TABLES:
         db.session.execute(delete(model))
         db.session.execute(insert(model).from_select([*key, *AMOUNTS], _cells_select(model, key)))
+    v, c = ImpactVersion, ImpactMonthCategory
+    db.session.execute(v.__table__.update().values(version=v.version + 1))
+    db.session.execute(insert(v).from_select(["month", "category", "version"], select(c.month, c.category, 1).where(
+        ~select(v.month).where(v.month == c.month, v.category == c.category).exists())))
+
+
+def _rows_with_municipality(query):
+    """`query` (donations outer-joined to their DDT) with the store's municipality added."""
+    return query.add_columns(Organisation.municipality).join(Organisation, Organisation.id == Donation.store_id)
 
 
 def rebuild(batch=5000):
-    """Recompute both rollup tables from the donations and DDTs; returns (donations, cells). Commits."""
-    columns = ["donation_id", *CELL, "kg_declared", "kg_received", "value_eur"]
+    """Recompute every rollup table from the donations and DDTs; returns (donations, cells). Commits."""
+    columns = list(SOURCE)
     db.session.execute(delete(ImpactSource))
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(insert(ImpactSource).from_select(columns, _sources_select()))
     else:
         # SQLite has no time zones: the Rome day is computed in Python, a batch at a time.
-        query = (select(Donation, TransportDocument.carrier_id)
-                 .outerjoin(TransportDocument, TransportDocument.donation_id == Donation.id)
-                 .where(Donation.status.in_(RESCUED), Donation.picked_up_at.is_not(None))
-                 .execution_options(yield_per=batch))
+        query = _rows_with_municipality(
+            select(Donation, TransportDocument.carrier_id)
+            .outerjoin(TransportDocument, TransportDocument.donation_id == Donation.id)
+            .where(Donation.status.in_(RESCUED), Donation.picked_up_at.is_not(None))).execution_options(yield_per=batch)
         rows = []
-        for donation, carrier in db.session.execute(query):
-            rows.append(contribution(donation, carrier))
+        for donation, carrier, municipality in db.session.execute(query):
+            rows.append(contribution(donation, carrier, municipality))
             if len(rows) >= batch:
                 db.session.execute(insert(ImpactSource), rows)
                 rows = []
@@ -179,14 +257,15 @@ def rebuild(batch=5000):
 def differences():
     """Donations whose recorded contribution differs from what they should add (catch-up check)."""
     expected = {}
-    query = (select(Donation, TransportDocument.carrier_id)
-             .outerjoin(TransportDocument, TransportDocument.donation_id == Donation.id)
-             .where(Donation.status.in_(RESCUED), Donation.picked_up_at.is_not(None)))
-    for donation, carrier in db.session.execute(query):
-        expected[donation.id] = contribution(donation, carrier)
+    query = _rows_with_municipality(
+        select(Donation, TransportDocument.carrier_id)
+        .outerjoin(TransportDocument, TransportDocument.donation_id == Donation.id)
+        .where(Donation.status.in_(RESCUED), Donation.picked_up_at.is_not(None)))
+    for donation, carrier, municipality in db.session.execute(query):
+        expected[donation.id] = contribution(donation, carrier, municipality)
     wrong = []
     for row in db.session.scalars(select(ImpactSource)):
-        have = {c: getattr(row, c) for c in ("donation_id", *CELL, "kg_declared", "kg_received", "value_eur")}
+        have = {c: getattr(row, c) for c in SOURCE}
         if expected.pop(row.donation_id, None) != have:
             wrong.append(row.donation_id)
     return sorted(wrong + list(expected))
