@@ -93,7 +93,7 @@ def openapi_command(check):
 
 @click.group("rollups")
 def rollups_group():
-    """The impact rollups (per day, store, charity, category): rebuild, catch up, check."""
+    """The impact and health rollups (per day, store, charity, category, month): rebuild, catch up, check."""
 
 
 @rollups_group.command("rebuild")
@@ -102,7 +102,9 @@ def rollups_rebuild_command():
     from app.services.impact import rollups
 
     sources, cells = rollups.rebuild()
-    click.echo(f"Riepiloghi ricostruiti: {sources} donazioni in {cells} celle.")
+    health = rollups.last_rebuild
+    click.echo(f"Riepiloghi ricostruiti: {sources} donazioni in {cells} celle; salute operativa di "
+               f"{health['health_donations']} donazioni in {health['health_seconds']:.1f} s.")
 
 
 @rollups_group.command("catch-up")

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import (Crate, DocumentCounter, Donation, Flag, ImpactDay, ImpactSource, Notification,
                         Operation, TransportDocument)
 from app.models.base import utcnow
-from app.services.impact import documents, periods, rollups, stats
+from app.services.impact import documents, health_rollups, periods, rollups, stats
 from app.services.impact.scope import Scope
 from tests import rollup_reference as raw
 from tests.impact_helpers import rome
@@ -56,7 +56,7 @@ def people(make_org, make_user):
 
 def _wipe():
     for model in (Notification, Flag, TransportDocument, DocumentCounter, Crate, Operation, ImpactSource,
-                  *(model for model, _key in rollups.TABLES), Donation):
+                  *(model for model, _key in rollups.TABLES), *health_rollups.TABLES, Donation):
         db.session.execute(delete(model))
     db.session.commit()
 

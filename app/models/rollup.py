@@ -11,6 +11,15 @@ one dimension each (`ImpactMonthCategory`, `ImpactMonthStore`,
 change (a receipt weighing the food, a reassignment, an edit) removes exactly
 the old contribution before adding the new one. Both are written only by
 app/services/impact/rollups.py, in the operation's own transaction.
+
+The operational health (app/services/impact/health.py) has its own rollups,
+written only by app/services/impact/health_rollups.py in the same transaction:
+`HealthSource` (what each donation adds, dated by its Rome posting month),
+`HealthMonth` and `HealthMinutes` (the network's cells by month and category,
+and the histogram of minutes to claim that gives the median), `VolunteerMonth`
+(DDTs per carrier and month) and `VolunteerSpan` (pairs of a carrier's
+consecutive active months, which count distinct active volunteers over any
+range of months in a few rows).
 """
 from datetime import date
 
@@ -18,8 +27,11 @@ from sqlalchemy import Date, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.base import UTCDateTime
 
 NONE_ID = 0  # charity_id / carrier_id of a cell without one (primary keys cannot be NULL)
+NO_MONTH = date(1, 1, 1)  # VolunteerSpan.prev_month of a carrier's first active month
+ALL_CATEGORIES = ""  # VolunteerMonth / VolunteerSpan category of the figures over every category
 
 
 class _Amounts:
@@ -93,3 +105,96 @@ class ImpactSource(db.Model):
     kg_declared: Mapped[float] = mapped_column(Float)
     kg_received: Mapped[float | None] = mapped_column(Float)
     value_eur: Mapped[float | None] = mapped_column(Float)
+
+
+class HealthSource(db.Model):
+    """What one donation adds to the health cells now: its posting month, cell and 0/1 figures.
+
+    `no_show` is the value the donation has once its window is over; `unclaimed`
+    (not cancelled, no claim) is what `due` lacks while the window is still open.
+    Pages correct both with the few donations whose window has not ended yet
+    (ix_health_source_window_end), so nothing here depends on the clock.
+    """
+
+    __tablename__ = "health_source"
+    __table_args__ = (
+        Index("ix_health_source_store", "store_id", "posted_at"),
+        Index("ix_health_source_charity", "charity_id", "posted_at"),
+        Index("ix_health_source_window_end", "window_end"),
+    )
+
+    donation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date)  # the 1st of the Rome month of posting
+    posted_at = mapped_column(UTCDateTime, nullable=False)
+    window_end = mapped_column(UTCDateTime, nullable=False)
+    store_id: Mapped[int] = mapped_column(Integer)
+    charity_id: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(24))
+    cancelled: Mapped[int] = mapped_column(Integer)
+    unclaimed: Mapped[int] = mapped_column(Integer)  # not cancelled and not claimed
+    in_time: Mapped[int] = mapped_column(Integer)
+    expired: Mapped[int] = mapped_column(Integer)
+    expired_kg: Mapped[float] = mapped_column(Float)
+    minutes: Mapped[int | None] = mapped_column(Integer)  # whole minutes from posting to the claim held
+    no_show: Mapped[int] = mapped_column(Integer)  # once the window is over
+    carrier_id: Mapped[int] = mapped_column(Integer)  # the DDT's carrier, NONE_ID without one
+    ddt_month: Mapped[date | None] = mapped_column(Date)  # the 1st of the Rome month the DDT was issued
+
+
+class _HealthCounts:
+    """The summed health figures of a cell (due and no-shows as if every window were over)."""
+
+    posted: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    unclaimed: Mapped[int] = mapped_column(Integer, default=0)
+    in_time: Mapped[int] = mapped_column(Integer, default=0)
+    expired_lots: Mapped[int] = mapped_column(Integer, default=0)
+    expired_kg: Mapped[float] = mapped_column(Float, default=0.0)
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HealthMonth(_HealthCounts, db.Model):
+    """The network's health figures of the donations posted in one (Rome month, category)."""
+
+    __tablename__ = "health_month"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class HealthMinutes(db.Model):
+    """How many donations of one (posting month, category) were claimed `minutes` after posting."""
+
+    __tablename__ = "health_minutes"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lots: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VolunteerMonth(db.Model):
+    """DDTs one volunteer carried in one Rome month, per category (ALL_CATEGORIES: every category)."""
+
+    __tablename__ = "volunteer_month"
+
+    carrier_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    ddts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VolunteerSpan(db.Model):
+    """How many volunteers were active in `month` and, before it, last in `prev_month` (per category).
+
+    A volunteer active in some month of [A, B) has exactly one active month there
+    whose previous active month is before A (or NO_MONTH): the distinct active
+    volunteers of [A, B) are the sum of `carriers` over month in [A, B), prev_month < A.
+    """
+
+    __tablename__ = "volunteer_span"
+
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    prev_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    carriers: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,7 +8,10 @@ The donation row is locked by the operation, so two operations on the same
 donation never sync at once; cells are upserted with ON CONFLICT, so two
 donations of the same cell can. `rebuild()` recomputes everything from the
 donations (after a bulk load, or to repair): running it twice changes nothing.
+The same subscriber keeps the health rollups exact through health_rollups.py.
 """
+import time
+
 from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -17,7 +20,7 @@ from app.extensions import db
 from app.models import (Donation, ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore,
                         ImpactSource, TransportDocument)
 from app.models.rollup import NONE_ID
-from app.services.impact import periods
+from app.services.impact import health_rollups, periods
 from app.services.ops.core import SUBSCRIBERS
 
 RESCUED = ("picked_up", "delivered", "received")
@@ -28,6 +31,9 @@ AMOUNTS = ("lots", "weighed_lots", "kg_declared", "kg_received", "kg_unweighed",
 # Every rollup table and its key; the monthly ones key on `month` (the 1st) and one dimension.
 TABLES = ((ImpactDay, CELL), (ImpactMonthCategory, ("month", "category")),
           (ImpactMonthStore, ("month", "store_id")), (ImpactMonthCharity, ("month", "charity_id")))
+
+
+last_rebuild = {}  # what the last rebuild() did to the health rollups (flask rollups rebuild reports it)
 
 
 def contribution(donation, carrier_id):
@@ -70,8 +76,20 @@ def _add(source, sign):
             db.session.execute(delete(model).where(*(getattr(model, k) == keys[k] for k in key), model.lots <= 0))
 
 
-def sync_donation(donation_id):
-    """Make the rollup count donation `donation_id` as it is now (no-op when already so)."""
+def sync_donation(donation_id, unclaimed_at=None):
+    """Make the impact and health rollups count donation `donation_id` as it is now (no-op when already so).
+
+    `unclaimed_at`: the instant of an unclaim being applied, which the log does not hold yet.
+    """
+    changed = _sync_impact(donation_id)
+    changed = health_rollups.sync_health(donation_id, unclaimed_at) or changed
+    if changed:
+        db.session.flush()
+    return changed
+
+
+def _sync_impact(donation_id):
+    """Make the impact rollup count donation `donation_id` as it is now; True when something moved."""
     donation = db.session.get(Donation, donation_id)
     carrier = db.session.scalar(select(TransportDocument.carrier_id)
                                 .where(TransportDocument.donation_id == donation_id)) if donation else None
@@ -97,10 +115,10 @@ def sync_donation(donation_id):
 
 
 def sync_on_operation(ctx):
-    """Operation subscriber: bring the rollup in line with the operation's donation."""
+    """Operation subscriber: bring the rollups in line with the operation's donation."""
     if ctx.refusal or ctx.donation_id is None:
         return
-    sync_donation(ctx.donation_id)
+    sync_donation(ctx.donation_id, ctx.occurred_at if ctx.kind == "donation.unclaim" else None)
 
 
 if sync_on_operation not in SUBSCRIBERS:  # after the DDT subscriber (registry order): the carrier is known
@@ -150,7 +168,11 @@ def _sum_cells():
 
 
 def rebuild(batch=5000):
-    """Recompute both rollup tables from the donations and DDTs; returns (donations, cells). Commits."""
+    """Recompute the impact and health rollups from the donations, DDTs and log; returns (donations, cells).
+
+    Commits. The health rollups (health_rollups.rebuild) are recomputed too; their
+    count and time are in `last_rebuild` for the command's report.
+    """
     columns = ["donation_id", *CELL, "kg_declared", "kg_received", "value_eur"]
     db.session.execute(delete(ImpactSource))
     if db.session.get_bind().dialect.name == "postgresql":
@@ -172,12 +194,15 @@ def rebuild(batch=5000):
     _sum_cells()
     sources = db.session.scalar(select(func.count()).select_from(ImpactSource))
     cells = db.session.scalar(select(func.count()).select_from(ImpactDay))
+    began = time.perf_counter()
+    last_rebuild["health_donations"] = health_rollups.rebuild(batch)
+    last_rebuild["health_seconds"] = time.perf_counter() - began
     db.session.commit()
     return sources, cells
 
 
 def differences():
-    """Donations whose recorded contribution differs from what they should add (catch-up check)."""
+    """Donations whose recorded impact or health contribution differs from what they should add (catch-up check)."""
     expected = {}
     query = (select(Donation, TransportDocument.carrier_id)
              .outerjoin(TransportDocument, TransportDocument.donation_id == Donation.id)
@@ -189,7 +214,7 @@ def differences():
         have = {c: getattr(row, c) for c in ("donation_id", *CELL, "kg_declared", "kg_received", "value_eur")}
         if expected.pop(row.donation_id, None) != have:
             wrong.append(row.donation_id)
-    return sorted(wrong + list(expected))
+    return sorted(set(wrong) | set(expected) | set(health_rollups.differences()))
 
 
 def cell_differences(tolerance=1e-6):
@@ -204,7 +229,7 @@ def cell_differences(tolerance=1e-6):
             if want is None or any(abs(float(a) - float(b)) > tolerance for a, b in zip(have, want)):
                 wrong.append((model.__tablename__, name))
         wrong += [(model.__tablename__, name) for name in expected]
-    return wrong
+    return wrong + health_rollups.cell_differences(tolerance)
 
 
 def catch_up():
@@ -216,6 +241,7 @@ def catch_up():
     if cell_differences():
         # The cells themselves drifted (written outside the engine): sum them again.
         _sum_cells()
+        health_rollups.sum_cells()
         db.session.commit()
         return len(wrong) + 1
     return len(wrong)

@@ -1,4 +1,4 @@
-"""Impact and operational figures: impact from the rollups (rollups.py), health from donations and the log.
+"""Impact and operational figures: impact from the rollups (rollups.py), health from its own (health.py).
 
 Definitions (shown on the dashboard too):
 - Rescued food: donations picked up (status picked_up, delivered or received),
