@@ -91,12 +91,9 @@ def _instant(value):
 def _fill():
     """Count the donations already in the database once (the engine's subscriber keeps it exact from here on).
 
-    The same definitions as app/services/impact/health_rollups.py, in plain SQL;
-    only the Rome months are computed here.
+    The same definitions as app/services/impact/health_rollups.py, in plain SQL
+    (on SQLite the Rome months are computed in Python).
     """
-    from zoneinfo import ZoneInfo
-
-    rome = ZoneInfo("Europe/Rome")
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         minutes = "CAST(round((julianday(d.claimed_at) - julianday(d.posted_at)) * 86400.0) AS INTEGER) / 60"
@@ -106,8 +103,8 @@ def _fill():
     open_at_end = ("(d.picked_up_at IS NULL OR d.picked_up_at > d.window_end) AND "
                    "(d.cancelled_at IS NULL OR d.cancelled_at >= d.window_end)")
     no_show = (f"{open_at_end} AND ((d.claimed_at IS NOT NULL AND d.claimed_at <= d.window_end) OR "
-               "(d.claimed_at IS NULL AND d.picked_up_at IS NULL AND u.at >= d.window_end))")
-    rows = bind.execute(sa.text(
+               "(d.claimed_at IS NULL AND d.picked_up_at IS NULL AND u.last_at >= d.window_end))")
+    select = (
         "SELECT d.id, d.posted_at, d.window_end, d.store_id, coalesce(d.recipient_id, 0) AS charity_id, d.category, "
         "CASE WHEN d.status = 'cancelled' THEN 1 ELSE 0 END AS cancelled, "
         "CASE WHEN d.status <> 'cancelled' AND d.claimed_at IS NULL THEN 1 ELSE 0 END AS unclaimed, "
@@ -118,38 +115,27 @@ def _fill():
         f"CASE WHEN {no_show} THEN 1 ELSE 0 END AS no_show, "
         "coalesce(t.carrier_id, 0) AS carrier_id, t.issued_at "
         "FROM donation d LEFT JOIN transport_document t ON t.donation_id = d.id "
-        "LEFT JOIN (SELECT donation_id, max(occurred_at) AS at FROM operation WHERE kind = 'donation.unclaim' "
-        "AND status = 'applied' GROUP BY donation_id) u ON u.donation_id = d.id")).all()
-    batch = []
-    for row in rows:
-        posted, issued = _instant(row.posted_at), _instant(row.issued_at)
-        batch.append({
-            "id": row.id, "month": posted.astimezone(rome).date().replace(day=1), "posted": posted,
-            "window_end": _instant(row.window_end), "store": row.store_id, "charity": row.charity_id,
-            "category": row.category, "cancelled": row.cancelled, "unclaimed": row.unclaimed,
-            "in_time": row.in_time, "expired": row.expired, "expired_kg": float(row.expired_kg),
-            "minutes": int(row.minutes) if row.minutes is not None else None, "no_show": row.no_show,
-            "carrier": row.carrier_id,
-            "ddt_month": issued.astimezone(rome).date().replace(day=1) if issued and row.carrier_id else None})
-    if batch:
-        if bind.dialect.name == "sqlite":  # stored as the app's SQLAlchemy types write them (UTC text)
-            for item in batch:
-                for key in ("posted", "window_end"):
-                    item[key] = item[key].strftime("%Y-%m-%d %H:%M:%S.%f")
-                for key in ("month", "ddt_month"):
-                    item[key] = item[key].isoformat() if item[key] else None
+        "LEFT JOIN (SELECT donation_id, max(occurred_at) AS last_at FROM operation WHERE kind = 'donation.unclaim' "
+        "AND status = 'applied' GROUP BY donation_id) u ON u.donation_id = d.id")
+    columns = ("donation_id, month, posted_at, window_end, store_id, charity_id, category, cancelled, unclaimed, "
+               "in_time, expired, expired_kg, minutes, no_show, carrier_id, ddt_month")
+    if bind.dialect.name == "postgresql":
+        # One INSERT ... SELECT: the database computes the Rome months itself.
+        month = "CAST(date_trunc('month', timezone('Europe/Rome', {})) AS DATE)"
         bind.execute(sa.text(
-            "INSERT INTO health_source (donation_id, month, posted_at, window_end, store_id, charity_id, category, "
-            "cancelled, unclaimed, in_time, expired, expired_kg, minutes, no_show, carrier_id, ddt_month) VALUES "
-            "(:id, :month, :posted, :window_end, :store, :charity, :category, :cancelled, :unclaimed, :in_time, "
-            ":expired, :expired_kg, :minutes, :no_show, :carrier, :ddt_month)"), batch)
+            f"INSERT INTO health_source ({columns}) SELECT id, {month.format('posted_at')}, posted_at, window_end, "
+            "store_id, charity_id, category, cancelled, unclaimed, in_time, expired, expired_kg, minutes, no_show, "
+            f"carrier_id, CASE WHEN carrier_id <> 0 THEN {month.format('issued_at')} END FROM ({select}) AS s"))
+    else:
+        _fill_sqlite(bind, select, columns)
     bind.execute(sa.text(
         "INSERT INTO health_month (month, category, posted, cancelled, unclaimed, in_time, expired_lots, expired_kg, "
         "no_shows) SELECT month, category, count(*), sum(cancelled), sum(unclaimed), sum(in_time), sum(expired), "
         "sum(expired_kg), sum(no_show) FROM health_source GROUP BY month, category"))
     bind.execute(sa.text(
         "INSERT INTO health_minutes (month, category, minutes, lots) SELECT month, category, minutes, count(*) "
-        "FROM health_source WHERE minutes IS NOT NULL GROUP BY month, category, minutes"))
+        "FROM health_source WHERE minutes IS NOT NULL GROUP BY month, category, minutes UNION ALL "
+        "SELECT month, '', minutes, count(*) FROM health_source WHERE minutes IS NOT NULL GROUP BY month, minutes"))
     bind.execute(sa.text(
         "INSERT INTO volunteer_month (carrier_id, category, month, ddts) "
         "SELECT carrier_id, category, ddt_month, count(*) FROM health_source WHERE carrier_id <> 0 "
@@ -160,6 +146,38 @@ def _fill():
         "INSERT INTO volunteer_span (category, month, prev_month, carriers) SELECT category, month, prev, count(*) "
         "FROM (SELECT category, month, coalesce(lag(month) OVER (PARTITION BY carrier_id, category ORDER BY month), "
         "'0001-01-01') AS prev FROM volunteer_month) AS m GROUP BY category, month, prev"))
+
+
+def _fill_sqlite(bind, select, columns, batch_size=5000):
+    """SQLite has no time zones: read the rows, add the Rome months, insert a batch at a time."""
+    from zoneinfo import ZoneInfo
+
+    rome = ZoneInfo("Europe/Rome")
+
+    def month(instant):
+        return instant.astimezone(rome).date().replace(day=1).isoformat()
+
+    def text_time(instant):  # as the app's SQLAlchemy types store it: naive UTC text
+        return instant.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    insert = sa.text(f"INSERT INTO health_source ({columns}) VALUES (:id, :month, :posted, :window_end, :store, "
+                     ":charity, :category, :cancelled, :unclaimed, :in_time, :expired, :expired_kg, :minutes, "
+                     ":no_show, :carrier, :ddt_month)")
+    batch = []
+    for row in bind.execute(sa.text(select)):
+        posted, issued = _instant(row.posted_at), _instant(row.issued_at)
+        batch.append({
+            "id": row.id, "month": month(posted), "posted": text_time(posted),
+            "window_end": text_time(_instant(row.window_end)), "store": row.store_id, "charity": row.charity_id,
+            "category": row.category, "cancelled": row.cancelled, "unclaimed": row.unclaimed,
+            "in_time": row.in_time, "expired": row.expired, "expired_kg": float(row.expired_kg),
+            "minutes": int(row.minutes) if row.minutes is not None else None, "no_show": row.no_show,
+            "carrier": row.carrier_id, "ddt_month": month(issued) if issued and row.carrier_id else None})
+        if len(batch) >= batch_size:
+            bind.execute(insert, batch)
+            batch = []
+    if batch:
+        bind.execute(insert, batch)
 
 
 def downgrade():

@@ -89,7 +89,7 @@ def _network(scope, now):
     total["no_shows"] = row.no_shows - row.not_yet
     h = HealthMinutes
     minutes = db.session.execute(select(h.minutes, func.sum(h.lots)).where(
-        h.month >= first, h.month < after, *([h.category == scope.category] if scope.category else []))
+        h.month >= first, h.month < after, h.category == (scope.category or ALL_CATEGORIES))
         .group_by(h.minutes)).all()
     return total, minutes, int(row.active)
 

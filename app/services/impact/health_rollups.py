@@ -157,7 +157,8 @@ def _cell_deltas(source, sign, cells, minutes):
     for name, column in COUNTS:
         cell[name] += sign * (1 if column is None else source[column])
     if source["minutes"] is not None:
-        minutes[(*key, source["minutes"])] += sign
+        for category in (source["category"], ALL_CATEGORIES):
+            minutes[(source["month"], category, source["minutes"])] += sign
 
 
 def _presence(source):
@@ -246,9 +247,14 @@ def _counts_select():
 
 
 def _minutes_select():
+    """SELECT of the minutes histogram, per category and over every category."""
     s = HealthSource
-    return (select(s.month, s.category, s.minutes, func.count()).where(s.minutes.is_not(None))
-            .group_by(s.month, s.category, s.minutes))
+    claimed = s.minutes.is_not(None)
+    per_category = select(s.month, s.category, s.minutes, func.count()).where(claimed) \
+        .group_by(s.month, s.category, s.minutes)
+    every = select(s.month, literal(ALL_CATEGORIES), s.minutes, func.count()).where(claimed) \
+        .group_by(s.month, s.minutes)
+    return union_all(per_category, every)
 
 
 def _presence_select():
