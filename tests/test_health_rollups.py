@@ -64,7 +64,8 @@ def people(make_org, make_user):
 
 def _wipe():
     for model in (Notification, Flag, TransportDocument, DocumentCounter, Crate, Operation, ImpactSource,
-                  *(model for model, _key in rollups.TABLES), *health_rollups.TABLES, Donation):
+                  *(model for model, _key in rollups.TABLES),
+                  *(model for model, _dim, _monthly in rollups.PERIOD_TABLES), *health_rollups.TABLES, Donation):
         db.session.execute(delete(model))
     db.session.commit()
 

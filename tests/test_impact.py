@@ -1,5 +1,6 @@
 """The impact pages: figures equal the hand computation, filters (htmx), CSV, roles, accessible SVG."""
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -206,3 +207,30 @@ def test_search_without_script_shows_the_matches_in_the_page(client, as_role, da
     assert "Super Due" in box and f"negozio={dataset.s2.id}" in box and "Super Uno" not in box
     assert f'value="due"' in html
 
+
+
+def test_dashboard_names_the_first_ten_stores_and_sums_the_others_in_one_row(client, as_role, make_org, make_user):
+    """A national network has 30,000 stores: the page lists the ten with most kg, the rest in one exact row."""
+    from tests.impact_helpers import issue_ddt, make_donation, rome
+
+    as_role("coordinator")
+    charity, volunteer = make_org("charity", name="Mensa Unica"), make_user("volunteer")
+    for n in range(13):
+        store = make_org("store", name=f"Market {n:02d}", municipality=f"Comune {n % 12:02d}")
+        picked = rome(2025, 5, 10, 11)
+        donation = make_donation(store, charity, status="picked_up", category="dispensa", kg=10.0 + n,
+                                 posted=picked - timedelta(hours=3), window=(picked - timedelta(hours=1),
+                                                                             picked + timedelta(hours=1)),
+                                 claimed=picked - timedelta(hours=2), claimer=volunteer, picked=picked)
+        issue_ddt(donation, volunteer)
+    html = client.get("/coordinamento/impatto?periodo=2025").get_data(as_text=True)
+    rows = tables(html)["table-store"][1:]
+    assert [r[0] for r in rows[:10]] == [f"Market {n:02d}" for n in range(12, 2, -1)]
+    assert rows[10][0] == "Altri 3 punti vendita" and it_number(rows[10][2]) == pytest.approx(10 + 11 + 12)
+    assert sum(it_number(r[2]) for r in rows) == pytest.approx(sum(10.0 + n for n in range(13)))
+    towns = tables(html)["table-municipality"][1:]
+    assert len(towns) == 11 and towns[-1][0] == "Altri 2 comuni"
+    assert len(tables(html)["table-charity"]) == 2 and "Altri" not in html.split('id="table-charity"')[1][:2000]
+    assert "I 10 con più kg" in html
+    csv_rows = read_csv(client.get("/coordinamento/impatto.csv?periodo=2025&tabella=impatto").get_data(as_text=True))
+    assert len([r for r in csv_rows if r["sezione"] == "punto_vendita"]) == 13  # the CSV lists every store

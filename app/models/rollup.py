@@ -6,7 +6,10 @@ one store, charity or volunteer read its few cells through an index. A store
 posts a few donations a month, so over the whole network `ImpactDay` has about a
 cell per donation; the network-wide dashboard reads the monthly tables instead,
 one dimension each (`ImpactMonthCategory`, `ImpactMonthStore`,
-`ImpactMonthCharity`), whose size follows months x stores, not donations.
+`ImpactMonthCharity`), whose size follows months x stores, not donations, and
+the period tables (`ImpactPeriodStore`, `ImpactPeriodCharity`: every 12 months
+in a row and every quarter), so that a year's ranking of 30,000 stores reads
+30,000 rows, not 360,000.
 `ImpactSource` records what each donation currently adds to the rollup, so a
 change (a receipt weighing the food, a reassignment, an edit) removes exactly
 the old contribution before adding the new one. Both are written only by
@@ -23,7 +26,7 @@ range of months in a few rows).
 """
 from datetime import date
 
-from sqlalchemy import Date, Float, Index, Integer, String
+from sqlalchemy import Date, Float, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -88,6 +91,36 @@ class ImpactMonthCharity(_Amounts, db.Model):
     __tablename__ = "impact_month_charity"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+    charity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class _PeriodKey:
+    """A whole period of Rome months: its first month (the 1st) and how many months it spans.
+
+    The period tables hold every 12 months in a row (each year, and the dashboard's
+    "last 12 months" whatever the month) and every calendar quarter, so a page
+    about such a period reads one row per store or charity instead of twelve.
+    """
+
+    first: Mapped[date] = mapped_column(Date, primary_key=True)
+    months: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class ImpactPeriodStore(_Amounts, _PeriodKey, db.Model):
+    """One store's rescued food over a period of 12 months or a quarter (every category and charity)."""
+
+    __tablename__ = "impact_period_store"
+    __table_args__ = (PrimaryKeyConstraint("first", "months", "store_id"),)
+
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class ImpactPeriodCharity(_Amounts, _PeriodKey, db.Model):
+    """One charity's rescued food over a period of 12 months or a quarter (every category and store)."""
+
+    __tablename__ = "impact_period_charity"
+    __table_args__ = (PrimaryKeyConstraint("first", "months", "charity_id"),)
+
     charity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 

@@ -1,4 +1,5 @@
-"""health rollups: operational health per posting month and category, minutes to claim, active volunteers
+"""health rollups: operational health per posting month and category, minutes to claim, active volunteers;
+impact per store and charity over every 12 months in a row and every quarter
 
 Revision ID: 0012
 Revises: 0010
@@ -74,7 +75,46 @@ def upgrade():
     sa.Column('carriers', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('category', 'month', 'prev_month', name=op.f('pk_volunteer_span'))
     )
+    for table, dim in (('impact_period_store', 'store_id'), ('impact_period_charity', 'charity_id')):
+        op.create_table(table,
+        sa.Column('first', sa.Date(), nullable=False),
+        sa.Column('months', sa.Integer(), nullable=False),
+        sa.Column(dim, sa.Integer(), nullable=False),
+        sa.Column('lots', sa.Integer(), nullable=False),
+        sa.Column('weighed_lots', sa.Integer(), nullable=False),
+        sa.Column('kg_declared', sa.Float(), nullable=False),
+        sa.Column('kg_received', sa.Float(), nullable=False),
+        sa.Column('kg_unweighed', sa.Float(), nullable=False),
+        sa.Column('kg_food', sa.Float(), nullable=False),
+        sa.Column('value_declared', sa.Float(), nullable=False),
+        sa.Column('kg_unvalued', sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint('first', 'months', dim, name=op.f(f'pk_{table}'))
+        )
     _fill()
+    _fill_periods()
+
+
+def _fill_periods():
+    """Sum the monthly store and charity cells into every 12 months in a row and every quarter."""
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        def shifted(k):
+            return f"CAST(month - make_interval(0, {k}) AS DATE)"
+        quarter = "CAST(date_trunc('quarter', month) AS DATE)"
+    else:
+        def shifted(k):
+            return f"date(month, '-' || ({k}) || ' months')"
+        quarter = shifted("(CAST(strftime('%m', month) AS INTEGER) - 1) % 3")
+    amounts = "lots, weighed_lots, kg_declared, kg_received, kg_unweighed, kg_food, value_declared, kg_unvalued"
+    sums = ", ".join(f"sum({a})" for a in amounts.split(", "))
+    offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(12))
+    for table, dim, monthly in (("impact_period_store", "store_id", "impact_month_store"),
+                                ("impact_period_charity", "charity_id", "impact_month_charity")):
+        bind.execute(sa.text(
+            f"INSERT INTO {table} (first, months, {dim}, {amounts}) "
+            f"SELECT {shifted('o.k')}, 12, {dim}, {sums} FROM {monthly} CROSS JOIN ({offsets}) AS o "
+            f"GROUP BY {shifted('o.k')}, {dim} UNION ALL "
+            f"SELECT {quarter}, 3, {dim}, {sums} FROM {monthly} GROUP BY {quarter}, {dim}"))
 
 
 def _instant(value):
@@ -181,6 +221,8 @@ def _fill_sqlite(bind, select, columns, batch_size=5000):
 
 
 def downgrade():
+    op.drop_table('impact_period_charity')
+    op.drop_table('impact_period_store')
     op.drop_table('volunteer_span')
     op.drop_table('volunteer_month')
     op.drop_table('health_minutes')

@@ -11,14 +11,16 @@ donations (after a bulk load, or to repair): running it twice changes nothing.
 The same subscriber keeps the health rollups exact through health_rollups.py.
 """
 import time
+from datetime import date
 
-from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce
+from sqlalchemy import (Date, Integer, String, case, cast, delete, func, insert, literal, select, true, tuple_, type_coerce,
+                        union_all)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.models import (Donation, ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore,
-                        ImpactSource, TransportDocument)
+                        ImpactPeriodCharity, ImpactPeriodStore, ImpactSource, TransportDocument)
 from app.models.rollup import NONE_ID
 from app.services.impact import health_rollups, periods
 from app.services.ops.core import SUBSCRIBERS
@@ -31,6 +33,29 @@ AMOUNTS = ("lots", "weighed_lots", "kg_declared", "kg_received", "kg_unweighed",
 # Every rollup table and its key; the monthly ones key on `month` (the 1st) and one dimension.
 TABLES = ((ImpactDay, CELL), (ImpactMonthCategory, ("month", "category")),
           (ImpactMonthStore, ("month", "store_id")), (ImpactMonthCharity, ("month", "charity_id")))
+# The period tables (every 12 months in a row, every quarter), their dimension and the monthly table they sum.
+PERIOD_TABLES = ((ImpactPeriodStore, "store_id", ImpactMonthStore), (ImpactPeriodCharity, "charity_id", ImpactMonthCharity))
+SPANS = (12, 3)  # months of the stored periods: 12 starting any month, 3 starting a quarter
+
+
+def months_before(month, count):
+    """The 1st of the month `count` months before `month` (a date)."""
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_keys(month):
+    """The (first month, months) of every stored period that contains `month` (a 1st of the month)."""
+    quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    return [(months_before(month, k), 12) for k in range(12)] + [(quarter, 3)]
+
+
+def stored_period(period):
+    """(first month, months) when the period tables hold `period` (periods.Period), else None."""
+    first = date(period.first[0], period.first[1], 1)
+    if period.count == 12 or (period.count == 3 and period.first[1] % 3 == 1):
+        return first, period.count
+    return None
 
 
 last_rebuild = {}  # what the last rebuild() did to the health rollups (flask rollups rebuild reports it)
@@ -74,6 +99,17 @@ def _add(source, sign):
         if sign < 0:
             # An empty cell would only carry rounding residue: remove it.
             db.session.execute(delete(model).where(*(getattr(model, k) == keys[k] for k in key), model.lots <= 0))
+    spans = period_keys(keys["month"])
+    for model, dim, _monthly in PERIOD_TABLES:
+        # The 13 periods that hold this month, in one statement.
+        statement = upsert(model).values([{"first": first, "months": months, dim: keys[dim], **amounts}
+                                          for first, months in spans])
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["first", "months", dim],
+            set_={k: getattr(model, k) + statement.excluded[k] for k in AMOUNTS}))
+        if sign < 0:
+            db.session.execute(delete(model).where(getattr(model, dim) == keys[dim],
+                                                   tuple_(model.first, model.months).in_(spans), model.lots <= 0))
 
 
 def sync_donation(donation_id, unclaimed_at=None):
@@ -160,11 +196,42 @@ def _cells_select(model, key):
             .group_by(*keys))
 
 
+def _shifted(column, offset):
+    """SQL for the 1st of the month `offset` months before a DATE column holding a 1st of the month."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(column - func.make_interval(0, offset), Date)
+    return type_coerce(func.date(column, literal("-").concat(cast(offset, String)).concat(" months")), Date)
+
+
+def _quarter_of(column):
+    """SQL for the 1st of the quarter of a DATE column holding a 1st of the month."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("quarter", column), Date)
+    return _shifted(column, (cast(func.strftime("%m", column), Integer) - 1) % 3)
+
+
+def _period_select(dim, monthly):
+    """SELECT summing a monthly table into the period cells (first, months, `dim`)."""
+    m = monthly
+    sums = [func.sum(getattr(m, k)) for k in AMOUNTS]
+    offsets = union_all(*(select(literal(k).label("k")) for k in range(12))).subquery()
+    first = _shifted(m.month, offsets.c.k)
+    rolling = select(first.label("first"), literal(12).label("months"), getattr(m, dim), *sums) \
+        .select_from(m).join(offsets, true()).group_by(first, getattr(m, dim))
+    quarter = _quarter_of(m.month)
+    quarters = select(quarter.label("first"), literal(3).label("months"), getattr(m, dim), *sums) \
+        .group_by(quarter, getattr(m, dim))
+    return union_all(rolling, quarters)
+
+
 def _sum_cells():
-    """(Re)fill every rollup table from ImpactSource."""
+    """(Re)fill every rollup table from ImpactSource, then the period tables from the monthly ones."""
     for model, key in TABLES:
         db.session.execute(delete(model))
         db.session.execute(insert(model).from_select([*key, *AMOUNTS], _cells_select(model, key)))
+    for model, dim, monthly in PERIOD_TABLES:
+        db.session.execute(delete(model))
+        db.session.execute(insert(model).from_select(["first", "months", dim, *AMOUNTS], _period_select(dim, monthly)))
 
 
 def rebuild(batch=5000):
@@ -217,18 +284,26 @@ def differences():
     return sorted(set(wrong) | set(expected) | set(health_rollups.differences()))
 
 
+def _differ(model, key, rows, tolerance):
+    """Cells of `model` (keyed by `key`) that differ from `rows` of (*key, *AMOUNTS) sums, or are missing."""
+    expected = {tuple(row[:len(key)]): row[len(key):] for row in rows}
+    wrong = []
+    for cell in db.session.scalars(select(model)):
+        name = tuple(getattr(cell, k) for k in key)
+        want = expected.pop(name, None)
+        have = [getattr(cell, k) for k in AMOUNTS]
+        if want is None or any(abs(float(a) - float(b)) > tolerance for a, b in zip(have, want)):
+            wrong.append((model.__tablename__, name))
+    return wrong + [(model.__tablename__, name) for name in expected]
+
+
 def cell_differences(tolerance=1e-6):
     """Cells of the rollup tables that are not the sum of the contributions recorded for them."""
     wrong = []
     for model, key in TABLES:
-        expected = {tuple(row[:len(key)]): row[len(key):] for row in db.session.execute(_cells_select(model, key))}
-        for cell in db.session.scalars(select(model)):
-            name = tuple(getattr(cell, k) for k in key)
-            want = expected.pop(name, None)
-            have = [getattr(cell, k) for k in AMOUNTS]
-            if want is None or any(abs(float(a) - float(b)) > tolerance for a, b in zip(have, want)):
-                wrong.append((model.__tablename__, name))
-        wrong += [(model.__tablename__, name) for name in expected]
+        wrong += _differ(model, key, db.session.execute(_cells_select(model, key)), tolerance)
+    for model, dim, monthly in PERIOD_TABLES:
+        wrong += _differ(model, ("first", "months", dim), db.session.execute(_period_select(dim, monthly)), tolerance)
     return wrong + health_rollups.cell_differences(tolerance)
 
 

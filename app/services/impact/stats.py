@@ -18,9 +18,10 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.models import ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore, Organisation
+from app.models import (ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore, ImpactPeriodCharity,
+                        ImpactPeriodStore, Organisation)
 from app.models.base import utcnow
-from app.services.impact import health as stats_health, periods
+from app.services.impact import health as stats_health, periods, rollups
 from app.services.impact.scope import Scope, scope_filters  # noqa: F401  (Scope: stats.Scope)
 
 RESCUED = ("picked_up", "delivered", "received")
@@ -126,23 +127,92 @@ def _month_category(scope):
     return [{"b": r.b, "category": r.category, **_figures(r, f)} for r in rows]
 
 
+def network_cells(scope, dim):
+    """(model, conditions) of the network's cells of `dim` ('store' or 'charity') over the scope's period.
+
+    The period table when it holds the period (12 months in a row, a quarter: one row
+    per store), the monthly table otherwise (a month: one row per store; other spans
+    are summed over their months).
+    """
+    stored = rollups.stored_period(scope.period)
+    if stored is not None:
+        model = ImpactPeriodStore if dim == "store" else ImpactPeriodCharity
+        return model, [model.first == stored[0], model.months == stored[1]]
+    model = ImpactMonthStore if dim == "store" else ImpactMonthCharity
+    return model, rollup_filters(scope, model)
+
+
 def _store_charity(scope):
     """(per store, per charity) rescued figures, as rows {'store', 'charity', figures...}.
 
-    Network-wide without a category, from the monthly store and charity tables
-    (months x stores cells); otherwise one scan of the scope's day cells, by pair.
+    Network-wide without a category, from the period or monthly store and charity
+    tables (a row per store); otherwise one scan of the scope's day cells, by pair.
     """
     f = factors()
     if network_wide(scope) and not scope.category:
-        stores = _aggregate(rollup_filters(scope, ImpactMonthStore), {"store": ImpactMonthStore.store_id},
-                            model=ImpactMonthStore)
-        charities = _aggregate(rollup_filters(scope, ImpactMonthCharity), {"charity": ImpactMonthCharity.charity_id},
-                               model=ImpactMonthCharity)
+        model, where = network_cells(scope, "store")
+        stores = _aggregate(where, {"store": model.store_id}, model=model)
+        model, where = network_cells(scope, "charity")
+        charities = _aggregate(where, {"charity": model.charity_id}, model=model)
         return ([{"store": r.store, "charity": None, **_figures(r, f)} for r in stores],
                 [{"store": None, "charity": r.charity or None, **_figures(r, f)} for r in charities])
     rows = _aggregate(rollup_filters(scope), {"store": ImpactDay.store_id, "charity": ImpactDay.charity_id})
     pairs = [{"store": r.store, "charity": r.charity or None, **_figures(r, f)} for r in rows]
     return pairs, pairs
+
+
+def _top(key, model, where, limit, joins=()):
+    """(the `limit` groups of `key` with most kg, as figure rows {'key', ...}, and how many groups there are)."""
+    query = select(key.label("key"), *_sums(model)).select_from(model)
+    for target, on in joins:
+        query = query.join(target, on)
+    grouped = query.where(*where).group_by(key).subquery()
+    rows = db.session.execute(select(grouped, func.count().over().label("groups"))
+                              .order_by(grouped.c.kg.desc(), grouped.c.key).limit(limit)).all()
+    f = factors()
+    return [{"key": r.key, **_figures(r, f)} for r in rows], (rows[0].groups if rows else 0)
+
+
+def _rest(total, shown, groups):
+    """The figures of the groups a bounded breakdown leaves out (the total less the shown ones), or None."""
+    if groups <= len(shown):
+        return None
+    rest = {key: total[key] - sum(row[key] for row in shown) for key in total}
+    return {"count": groups - len(shown), **rest}
+
+
+def _bounded(rows, total, limit):
+    """The first `limit` rows of a ranked breakdown and the rest's figures (None when nothing is left out)."""
+    if limit is None or len(rows) <= limit:
+        return rows, None
+    return rows[:limit], _rest(total, rows[:limit], len(rows))
+
+
+def _network_rankings(scope, total, limit):
+    """The network's store, charity and municipality breakdowns, each its `limit` first groups and the rest.
+
+    Three small queries over one row per store or charity (the period tables): a
+    national network has 30,000 stores; the page shows the first few, exactly.
+    """
+    stores_model, stores_where = network_cells(scope, "store")
+    stores, store_groups = _top(stores_model.store_id, stores_model, stores_where, limit)
+    charities_model, charities_where = network_cells(scope, "charity")
+    charities, charity_groups = _top(charities_model.charity_id, charities_model, charities_where, limit)
+    towns, town_groups = _top(Organisation.municipality, stores_model, stores_where, limit,
+                              joins=[(Organisation, Organisation.id == stores_model.store_id)])
+    names = _names({r["key"] for r in stores} | {r["key"] for r in charities if r["key"]})
+    for row in charities:
+        row["key"] = row["key"] or None
+    for rows, kind in ((stores, "store"), (charities, "charity")):
+        for row in rows:
+            row["label"] = names[row["key"]].name if row["key"] in names else "—"
+        rows.sort(key=lambda r: (-r["kg"], str(r["label"])))
+    for row in towns:
+        row["label"] = row["key"] or "—"
+    towns.sort(key=lambda r: (-r["kg"], str(r["label"])))
+    return {"by_store": stores, "by_store_rest": _rest(total, stores, store_groups),
+            "by_charity": charities, "by_charity_rest": _rest(total, charities, charity_groups),
+            "by_municipality": towns, "by_municipality_rest": _rest(total, towns, town_groups)}
 
 
 def _months(scope, cells):
@@ -203,16 +273,29 @@ def by_municipality(scope, pairs=None, names=None):
     return _ranked(_rollup(stores, "municipality"), lambda k: k or "—")
 
 
-def impact(scope):
-    """Totals and every breakdown of `scope`, from two GROUP BY scans (month x category, store x charity)."""
-    cells, (stores, charities) = _month_category(scope), _store_charity(scope)
+def impact(scope, limit=None):
+    """Totals and every breakdown of `scope`, from two GROUP BY scans (month x category, store x charity).
+
+    With `limit`, the store, charity and municipality breakdowns keep their `limit`
+    groups with most kg and sum the others in `by_store_rest` (etc.: None when none
+    is left out); the totals stay exact. Network-wide without a category they come
+    from one row per store or charity; otherwise from the scope's day cells.
+    """
+    cells = _month_category(scope)
     months = _months(scope, cells)
+    total = add_figures(months)
+    figures = {"total": total, "by_month": months, "by_category": _categories(cells)}
+    if limit is not None and network_wide(scope) and not scope.category:
+        figures.update(_network_rankings(scope, total, limit))
+        return figures
+    stores, charities = _store_charity(scope)
     # One query for the names of every store and charity in the breakdowns.
     names = _names({r["store"] for r in stores} | {r["charity"] for r in charities})
-    return {"total": add_figures(months), "by_month": months, "by_category": _categories(cells),
-            "by_store": _organisations(stores, "store", names)[0],
-            "by_charity": _organisations(charities, "charity", names)[0],
-            "by_municipality": by_municipality(scope, stores, names)}
+    for key, rows in (("by_store", _organisations(stores, "store", names)[0]),
+                      ("by_charity", _organisations(charities, "charity", names)[0]),
+                      ("by_municipality", by_municipality(scope, stores, names))):
+        figures[key], figures[key + "_rest"] = _bounded(rows, total, limit)
+    return figures
 
 
 def health(scope, now=None):
@@ -220,9 +303,12 @@ def health(scope, now=None):
     return stats_health.health(scope, now)
 
 
-def dashboard(scope, now=None):
-    """Everything the coordinator dashboard shows for `scope`."""
-    figures = impact(scope)
+BREAKDOWN_ROWS = 10  # stores, charities and towns the dashboard lists by name (the rest in one row)
+
+
+def dashboard(scope, now=None, limit=BREAKDOWN_ROWS):
+    """Everything the coordinator dashboard shows for `scope` (breakdowns bounded to `limit` groups)."""
+    figures = impact(scope, limit)
     figures["health"] = health(scope, now)
     lots = figures["total"]["lots"]
     figures["health"]["kg_per_pickup"] = figures["total"]["kg"] / lots if lots else None
