@@ -124,6 +124,20 @@ class ImpactPeriodCharity(_Amounts, _PeriodKey, db.Model):
     charity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class ImpactMonthVersion(db.Model):
+    """How many times the impact cells of one Rome month changed: what a cache of the month's figures checks.
+
+    `version` only grows; `token` is drawn when the row is made (and by every
+    rebuild), so a cache never mistakes a recreated month for the one it saw.
+    """
+
+    __tablename__ = "impact_month_version"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    token: Mapped[str] = mapped_column(String(16))
+
+
 class ImpactSource(db.Model):
     """What one donation adds to `ImpactDay` now (its cell and amounts); absent when nothing."""
 

@@ -1,5 +1,5 @@
 """health rollups: operational health per posting month and category, minutes to claim, active volunteers;
-impact per store and charity over every 12 months in a row and every quarter
+impact per store and charity over every 12 months in a row and every quarter; a version per month of impact
 
 Revision ID: 0012
 Revises: 0010
@@ -90,8 +90,20 @@ def upgrade():
         sa.Column('kg_unvalued', sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint('first', 'months', dim, name=op.f(f'pk_{table}'))
         )
+    op.create_table('impact_month_version',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=16), nullable=False),
+    sa.PrimaryKeyConstraint('month', name=op.f('pk_impact_month_version'))
+    )
     _fill()
     _fill_periods()
+    # Every month with impact gets a first version (what the equity's monthly figures are cached against).
+    import secrets
+
+    op.get_bind().execute(sa.text(
+        "INSERT INTO impact_month_version (month, version, token) SELECT month, 1, :token "
+        "FROM impact_month_category GROUP BY month"), {"token": secrets.token_hex(8)})
 
 
 def _fill_periods():
@@ -221,6 +233,7 @@ def _fill_sqlite(bind, select, columns, batch_size=5000):
 
 
 def downgrade():
+    op.drop_table('impact_month_version')
     op.drop_table('impact_period_charity')
     op.drop_table('impact_period_store')
     op.drop_table('volunteer_span')

@@ -10,6 +10,7 @@ donations of the same cell can. `rebuild()` recomputes everything from the
 donations (after a bulk load, or to repair): running it twice changes nothing.
 The same subscriber keeps the health rollups exact through health_rollups.py.
 """
+import secrets
 import time
 from datetime import date
 
@@ -20,8 +21,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.models import (Donation, ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthStore,
-                        ImpactPeriodCharity, ImpactPeriodStore, ImpactSource, TransportDocument)
+                        ImpactMonthVersion, ImpactPeriodCharity, ImpactPeriodStore, ImpactSource, TransportDocument)
 from app.models.rollup import NONE_ID
+# documents first: its subscriber issues the DDT, which this one must find (the carrier), whoever imports us first.
+from app.services.impact import documents  # noqa: F401,I100
 from app.services.impact import health_rollups, periods
 from app.services.ops.core import SUBSCRIBERS
 
@@ -135,6 +138,7 @@ def _sync_impact(donation_id):
         if row is not None else None
     if old == new:
         return False
+    _bump_versions({source["day"].replace(day=1) for source in (old, new) if source is not None})
     if old is not None:
         _add(old, -1)
     if new is None:
@@ -148,6 +152,17 @@ def _sync_impact(donation_id):
                 setattr(row, key, value)
     db.session.flush()
     return True
+
+
+def _bump_versions(months):
+    """Count a change of the impact cells of `months` (what caches of a month's figures check, see equity.py)."""
+    dialect = db.session.get_bind().dialect.name
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    token = secrets.token_hex(8)
+    statement = upsert(ImpactMonthVersion).values([{"month": month, "version": 1, "token": token}
+                                                   for month in sorted(months)])
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["month"], set_={"version": ImpactMonthVersion.version + 1}))
 
 
 def sync_on_operation(ctx):
@@ -232,6 +247,11 @@ def _sum_cells():
     for model, dim, monthly in PERIOD_TABLES:
         db.session.execute(delete(model))
         db.session.execute(insert(model).from_select(["first", "months", dim, *AMOUNTS], _period_select(dim, monthly)))
+    # Every month's cells were summed again: new versions (a new token), so no cache keeps an older figure.
+    db.session.execute(delete(ImpactMonthVersion))
+    db.session.execute(insert(ImpactMonthVersion).from_select(
+        ["month", "version", "token"], select(ImpactMonthCategory.month, literal(1), literal(secrets.token_hex(8)))
+        .group_by(ImpactMonthCategory.month)))
 
 
 def rebuild(batch=5000):

@@ -161,16 +161,21 @@ def _store_charity(scope):
     return pairs, pairs
 
 
-def _top(key, model, where, limit, joins=()):
-    """(the `limit` groups of `key` with most kg, as figure rows {'key', ...}, and how many groups there are)."""
-    query = select(key.label("key"), *_sums(model)).select_from(model)
+def _top(key, model, where, limit, joins=(), label=None):
+    """(the `limit` groups of `key` with most kg, as figure rows {'key', 'label', ...}, and how many groups there are).
+
+    `label` (with its `joins`) names each group in the same statement.
+    """
+    label = key if label is None else label
+    query = select(key.label("key"), func.max(label).label("label"), *_sums(model)).select_from(model)
     for target, on in joins:
-        query = query.join(target, on)
+        query = query.outerjoin(target, on)
     grouped = query.where(*where).group_by(key).subquery()
     rows = db.session.execute(select(grouped, func.count().over().label("groups"))
                               .order_by(grouped.c.kg.desc(), grouped.c.key).limit(limit)).all()
     f = factors()
-    return [{"key": r.key, **_figures(r, f)} for r in rows], (rows[0].groups if rows else 0)
+    return ([{"key": r.key, "label": r.label or "—", **_figures(r, f)} for r in rows],
+            rows[0].groups if rows else 0)
 
 
 def _rest(total, shown, groups):
@@ -191,28 +196,25 @@ def _bounded(rows, total, limit):
 def _network_rankings(scope, total, limit):
     """The network's store, charity and municipality breakdowns, each its `limit` first groups and the rest.
 
-    Three small queries over one row per store or charity (the period tables): a
-    national network has 30,000 stores; the page shows the first few, exactly.
+    Three small queries over one row per store or charity (the period tables), each
+    naming its groups: a national network has 30,000 stores; the page shows the first
+    few, exactly, and the others in one row.
     """
-    stores_model, stores_where = network_cells(scope, "store")
-    stores, store_groups = _top(stores_model.store_id, stores_model, stores_where, limit)
-    charities_model, charities_where = network_cells(scope, "charity")
-    charities, charity_groups = _top(charities_model.charity_id, charities_model, charities_where, limit)
-    towns, town_groups = _top(Organisation.municipality, stores_model, stores_where, limit,
-                              joins=[(Organisation, Organisation.id == stores_model.store_id)])
-    names = _names({r["key"] for r in stores} | {r["key"] for r in charities if r["key"]})
-    for row in charities:
-        row["key"] = row["key"] or None
-    for rows, kind in ((stores, "store"), (charities, "charity")):
+    figures = {}
+    stores, where = network_cells(scope, "store")
+    charities, charity_where = network_cells(scope, "charity")
+    town = Organisation.municipality
+    for name, key, model, cells_where, label in (
+            ("by_store", stores.store_id, stores, where, Organisation.name),
+            ("by_charity", charities.charity_id, charities, charity_where, Organisation.name),
+            ("by_municipality", town, stores, where, town)):
+        on = Organisation.id == (charities.charity_id if model is charities else stores.store_id)
+        rows, groups = _top(key, model, cells_where, limit, joins=[(Organisation, on)], label=label)
         for row in rows:
-            row["label"] = names[row["key"]].name if row["key"] in names else "—"
+            row["key"] = row["key"] or None  # no charity (0), no town ('')
         rows.sort(key=lambda r: (-r["kg"], str(r["label"])))
-    for row in towns:
-        row["label"] = row["key"] or "—"
-    towns.sort(key=lambda r: (-r["kg"], str(r["label"])))
-    return {"by_store": stores, "by_store_rest": _rest(total, stores, store_groups),
-            "by_charity": charities, "by_charity_rest": _rest(total, charities, charity_groups),
-            "by_municipality": towns, "by_municipality_rest": _rest(total, towns, town_groups)}
+        figures[name], figures[name + "_rest"] = rows, _rest(total, rows, groups)
+    return figures
 
 
 def _months(scope, cells):
