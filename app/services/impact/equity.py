@@ -31,7 +31,9 @@ from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import Float, Integer, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import Date, Float, Integer, String, any_, func, literal, or_, select, tuple_, union_all
+
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.extensions import db
 from app.models import ImpactDay, ImpactMonthCharity, ImpactMonthVersion, Organisation
@@ -153,15 +155,24 @@ def _network_months(scope, charities):
     known = [(month, *cache[month]["key"]) for month in firsts
              if month in cache and cache[month]["charities"] == digest]
     v, c = ImpactMonthVersion, ImpactMonthCharity
-    stale = [c.month.in_(firsts), c.charity_id != NONE_ID]
-    if known:
-        stale.append(or_(v.month.is_(None), ~tuple_(c.month, v.token, v.version).in_(known)))
+    # The months to read: those not known here, and the known ones whose version moved (read
+    # from the dozen version rows first, so that only their cells are scanned). Every month with
+    # cells has a version row (the sync bumps it, rebuild and migration 0012 make them).
+    moved = select(v.month).where(v.month.in_([k[0] for k in known]), ~tuple_(v.month, v.token, v.version).in_(known))
+    unknown = [month for month in firsts if month not in {k[0] for k in known}]
     versions = select(v.month, v.token, v.version, literal(None, Integer).label("charity_id"),
                       literal(None, Float).label("kg")).where(v.month.in_(firsts))
-    cells = select(c.month, v.token, v.version, c.charity_id, (c.kg_received + c.kg_unweighed)) \
-        .outerjoin(v, v.month == c.month).where(*stale)
+    wanted = [c.month.in_(unknown)] if unknown else []
+    if known and db.session.get_bind().dialect.name == "postgresql":
+        # = ANY(ARRAY(subquery)) is an index condition, where IN (subquery) may hash-join every month's cells.
+        wanted.append(c.month == any_(func.array(moved.scalar_subquery(), type_=ARRAY(Date))))
+    elif known:
+        wanted.append(c.month.in_(moved))
+    parts = [versions] + [select(c.month, literal(None, String), literal(None, Integer), c.charity_id,
+                                 c.kg_received + c.kg_unweighed).where(condition, c.charity_id != NONE_ID)
+                          for condition in wanted]  # each through the month index
     current, kg = {}, {}
-    for month, token, version, charity_id, value in db.session.execute(union_all(versions, cells)):
+    for month, token, version, charity_id, value in db.session.execute(union_all(*parts)):
         month = month if isinstance(month, date) else date.fromisoformat(str(month))
         if charity_id is None:
             current[month] = (token, version)

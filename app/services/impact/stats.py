@@ -65,11 +65,7 @@ def month_key(column):
 
 def _sums(model):
     """The figure columns summed over rollup cells of `model` (labels as _figures reads them)."""
-    kg = model.kg_received + model.kg_unweighed
-    return (func.sum(model.lots).label("lots"), func.sum(kg).label("kg"),
-            func.sum(model.kg_received).label("kg_weighed"), func.sum(model.kg_unweighed).label("kg_declared"),
-            func.sum(model.kg_food).label("kg_food"),
-            func.sum(model.value_declared + model.kg_unvalued * factors()["value_eur_per_kg"]).label("value_eur"))
+    return tuple(_amounts(model, summed=True))
 
 
 def _aggregate(conditions, keys, joins=(), model=ImpactDay):
@@ -142,6 +138,11 @@ def network_cells(scope, dim):
     return model, rollup_filters(scope, model)
 
 
+def _one_row_each(scope):
+    """True when network_cells() gives one row per store or charity (nothing to sum)."""
+    return rollups.stored_period(scope.period) is not None or scope.period.count == 1
+
+
 def _store_charity(scope):
     """(per store, per charity) rescued figures, as rows {'store', 'charity', figures...}.
 
@@ -161,18 +162,33 @@ def _store_charity(scope):
     return pairs, pairs
 
 
-def _top(key, model, where, limit, joins=(), label=None):
+def _amounts(model, summed):
+    """The figure columns of `model`'s cells (labels as _figures reads them), summed or of one cell."""
+    kg = model.kg_received + model.kg_unweighed
+    value = model.value_declared + model.kg_unvalued * factors()["value_eur_per_kg"]
+    columns = {"lots": model.lots, "kg": kg, "kg_weighed": model.kg_received, "kg_declared": model.kg_unweighed,
+               "kg_food": model.kg_food, "value_eur": value}
+    return [(func.sum(c) if summed else c).label(name) for name, c in columns.items()]
+
+
+def _top(key, model, where, limit, joins=(), summed=True, named=False):
     """(the `limit` groups of `key` with most kg, as figure rows {'key', 'label', ...}, and how many groups there are).
 
-    `label` (with its `joins`) names each group in the same statement.
+    `summed=False` when `model` holds one row per group already. `named`: the
+    groups are organisations, named after the limit (ten rows joined, not 30,000).
     """
-    label = key if label is None else label
-    query = select(key.label("key"), func.max(label).label("label"), *_sums(model)).select_from(model)
+    query = select(key.label("key"), *_amounts(model, summed)).select_from(model)
     for target, on in joins:
-        query = query.outerjoin(target, on)
-    grouped = query.where(*where).group_by(key).subquery()
-    rows = db.session.execute(select(grouped, func.count().over().label("groups"))
-                              .order_by(grouped.c.kg.desc(), grouped.c.key).limit(limit)).all()
+        query = query.join(target, on)
+    query = query.where(*where)
+    inner = (query.group_by(key) if summed else query).subquery()
+    ranked = (select(inner, func.count().over().label("groups"))
+              .order_by(inner.c.kg.desc(), inner.c.key).limit(limit).subquery())
+    label = Organisation.name if named else ranked.c.key
+    final = select(ranked, label.label("label"))
+    if named:
+        final = final.outerjoin(Organisation, Organisation.id == ranked.c.key)
+    rows = db.session.execute(final.order_by(ranked.c.kg.desc(), ranked.c.key)).all()
     f = factors()
     return ([{"key": r.key, "label": r.label or "—", **_figures(r, f)} for r in rows],
             rows[0].groups if rows else 0)
@@ -203,13 +219,14 @@ def _network_rankings(scope, total, limit):
     figures = {}
     stores, where = network_cells(scope, "store")
     charities, charity_where = network_cells(scope, "charity")
-    town = Organisation.municipality
-    for name, key, model, cells_where, label in (
-            ("by_store", stores.store_id, stores, where, Organisation.name),
-            ("by_charity", charities.charity_id, charities, charity_where, Organisation.name),
-            ("by_municipality", town, stores, where, town)):
-        on = Organisation.id == (charities.charity_id if model is charities else stores.store_id)
-        rows, groups = _top(key, model, cells_where, limit, joins=[(Organisation, on)], label=label)
+    single = _one_row_each(scope)
+    town_of_store = [(Organisation, Organisation.id == stores.store_id)]
+    for name, rows_and_groups in (
+            ("by_store", lambda: _top(stores.store_id, stores, where, limit, summed=not single, named=True)),
+            ("by_charity", lambda: _top(charities.charity_id, charities, charity_where, limit, summed=not single,
+                                        named=True)),
+            ("by_municipality", lambda: _top(Organisation.municipality, stores, where, limit, joins=town_of_store))):
+        rows, groups = rows_and_groups()
         for row in rows:
             row["key"] = row["key"] or None  # no charity (0), no town ('')
         rows.sort(key=lambda r: (-r["kg"], str(r["label"])))
