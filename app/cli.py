@@ -93,7 +93,8 @@ def openapi_command(check):
 
 @click.group("rollups")
 def rollups_group():
-    """The impact rollups (per day, store, charity, category): rebuild, catch up, check; open data parts."""
+    """The impact and health rollups (per day, store, charity, category, month): rebuild, catch up, check;
+    open data parts."""
 
 
 @rollups_group.command("rebuild")
@@ -105,7 +106,9 @@ def rollups_rebuild_command():
     from app.services.impact import opendata, rollups
 
     sources, cells = rollups.rebuild()
-    click.echo(f"Riepiloghi ricostruiti: {sources} donazioni in {cells} celle.")
+    health = rollups.last_rebuild
+    click.echo(f"Riepiloghi ricostruiti: {sources} donazioni in {cells} celle; salute operativa di "
+               f"{health['health_donations']} donazioni in {health['health_seconds']:.1f} s.")
     click.echo(f"Open data: {opendata.refresh(limit=None)} parti preparate.")
 
 

@@ -29,7 +29,7 @@ MAX_REQUEST_LINE = 8190  # what gunicorn allows by default, answered by us in It
 MAX_HEADER_BYTES = 8190
 MAX_JSON_DEPTH = 32
 # Query parameters whose value is text even when it is all digits (a typed crate code).
-TEXT_QUERY = ("codice", "next", "q", "firmatario", "qualifica")
+TEXT_QUERY = ("codice", "next", "q", "firmatario", "qualifica", "cerca_negozio", "cerca_ente")
 _DIGITS = re.compile(r"\A[+-]?\d+\Z")
 _ISO_DAY = re.compile(r"\A\s*(\d{1,})-\d{1,2}-\d{1,2}")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)

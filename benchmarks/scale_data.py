@@ -14,8 +14,9 @@ unique constraints are dropped, rows stream through psycopg 3's `cursor.copy()` 
 text format on four connections at once, from BENCH_SCALE_WORKERS processes (2)
 that each own a share of the stores (foreign-key triggers off with
 `session_replication_role = replica`, the loader is a superuser), and indexes are
-built after loading and after the rollups (`rollups.rebuild()` in SQL), so that the
-rebuild's millions of inserts maintain only primary keys; ANALYZE runs before both.
+built after loading and after the rollups (`rollups.rebuild()` in SQL, the health
+rollups included), so that the rebuild's millions of inserts maintain only primary
+keys; ANALYZE runs before both.
 """
 import json
 import math
@@ -38,7 +39,7 @@ OPEN_DAYS = 1.5  # the last day and a half of donations are still open (posted o
 CHUNK = 20_000
 PASSWORD = "raccolto-demo"
 TABLES = ("organisation", "user_account", "membership", "volunteer_profile", "donation", "crate", "operation",
-          "transport_document", "document_counter", "impact_day", "impact_source")
+          "transport_document", "document_counter", "impact_day", "impact_source", "health_source")
 CATEGORIES = (("frutta_verdura", 30), ("pane_forno", 25), ("dispensa", 15), ("latticini", 10),
               ("gastronomia", 8), ("carne", 4), ("surgelati", 3), ("non_umano", 5))
 NULL = "\\N"

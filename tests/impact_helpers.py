@@ -28,12 +28,14 @@ def rome(year, month, day, hour=0, minute=0):
 
 
 def log(donation, kind, at, user=None, status="applied"):
-    """Append an operation to the log for `donation` (as the engine would have)."""
+    """Append an operation to the log for `donation` and sync its rollups (as the engine would have)."""
     _counter["op"] += 1
     operation = Operation(op_id=f"impact-test-{_counter['op']:06d}", kind=kind, donation_id=donation.id,
                           user_id=user.id if user else None, source="form", payload={}, occurred_at=at,
                           received_at=at, status=status, code="", message="", result={})
     db.session.add(operation)
+    db.session.flush()
+    rollups.sync_donation(donation.id)  # a late unclaim in the log makes a no-show
     return operation
 
 

@@ -1,5 +1,6 @@
 """The impact pages: figures equal the hand computation, filters (htmx), CSV, roles, accessible SVG."""
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -151,3 +152,85 @@ def test_navigation_has_an_impact_tab_per_role(client, as_role):
         as_role(role)
         html = client.get(path).get_data(as_text=True)
         assert f'href="{path}" aria-current="page"' in html and "#chart" in html
+
+
+def test_dashboard_filters_search_organisations_instead_of_listing_them_all(client, as_role, make_org, dataset):
+    """No select of every store and charity: search fields, and the chosen one named with a link to drop it."""
+    as_role("coordinator")
+    for n in range(30):
+        make_org("store", name=f"Market {n:02d}", municipality="Ferrara")
+    html = client.get(f"/coordinamento/impatto?periodo=2025&negozio={dataset.s2.id}").get_data(as_text=True)
+    assert "Market 07" not in html and 'id="f-negozio"' not in html
+    assert 'id="f-cerca_negozio"' in html and 'id="f-cerca_ente"' in html
+    picked = html[html.index('id="picked-negozio"'):]
+    picked = picked[:picked.index("</p>")]
+    assert "Super Due" in picked and "Imola" in picked and "Togli il filtro" in picked
+    assert f'name="negozio" value="{dataset.s2.id}"' in html
+    assert 'href="/coordinamento/impatto?periodo=2025"' in picked  # dropping the filter keeps the period
+
+
+def test_organisation_search_suggests_a_few_matches_that_keep_the_other_filters(client, as_role, make_org,
+                                                                                 dataset):
+    as_role("coordinator")
+    for n in range(15):
+        make_org("store", name=f"Market {n:02d}", municipality="Ferrara")
+    url = "/coordinamento/impatto/organizzazioni"
+    response = client.get(url + f"?filtro=negozio&cerca_negozio=market&periodo=2025&ente={dataset.c1.id}",
+                          headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    links = re.findall(r'href="([^"]+)"', html)
+    assert len(links) == 10 and "Market 00" in html and "Market 10" not in html and "Sono i primi 10" in html
+    assert all("periodo=2025" in link and f"ente={dataset.c1.id}" in link and "negozio=" in link for link in links)
+    by_town = client.get(url + "?filtro=negozio&cerca_negozio=imola").get_data(as_text=True)
+    assert "Super Due" in by_town and "Super Uno" not in by_town
+    charities = client.get(url + "?filtro=ente&cerca_ente=prova").get_data(as_text=True)
+    assert "Caritas Prova" in charities and "Emporio Prova" in charities and "Super" not in charities
+    assert "Scrivi almeno 2 lettere" in client.get(url + "?filtro=ente&cerca_ente=c").get_data(as_text=True)
+    assert "Nessun risultato per «%%»" in client.get(url + "?filtro=ente&cerca_ente=%25%25").get_data(as_text=True)
+    assert client.get(url + "?filtro=volontario&cerca_volontario=ab").status_code == 400
+    assert client.get(url + "?filtro=negozio&cerca_negozio=99999999999").status_code == 200  # text, not an id
+
+
+def test_organisation_search_is_for_coordinators(client, as_role):
+    as_role("store")
+    assert client.get("/coordinamento/impatto/organizzazioni?filtro=negozio&cerca_negozio=super").status_code == 403
+
+
+def test_search_without_script_shows_the_matches_in_the_page(client, as_role, dataset):
+    """A plain submit of the form (no htmx) sends the search text: the page lists the matches."""
+    as_role("coordinator")
+    html = client.get("/coordinamento/impatto?periodo=2025&negozio=&cerca_negozio=due&cerca_ente=")\
+        .get_data(as_text=True)
+    box = html[html.index('id="suggest-negozio"'):]
+    box = box[:box.index("</div>")]
+    assert "Super Due" in box and f"negozio={dataset.s2.id}" in box and "Super Uno" not in box
+    assert f'value="due"' in html
+
+
+
+def test_dashboard_names_the_first_ten_stores_and_sums_the_others_in_one_row(client, as_role, make_org, make_user):
+    """A national network has 30,000 stores: the page lists the ten with most kg, the rest in one exact row."""
+    from tests.impact_helpers import issue_ddt, make_donation, rome
+
+    as_role("coordinator")
+    charity, volunteer = make_org("charity", name="Mensa Unica"), make_user("volunteer")
+    for n in range(13):
+        store = make_org("store", name=f"Market {n:02d}", municipality=f"Comune {n % 12:02d}")
+        picked = rome(2025, 5, 10, 11)
+        donation = make_donation(store, charity, status="picked_up", category="dispensa", kg=10.0 + n,
+                                 posted=picked - timedelta(hours=3), window=(picked - timedelta(hours=1),
+                                                                             picked + timedelta(hours=1)),
+                                 claimed=picked - timedelta(hours=2), claimer=volunteer, picked=picked)
+        issue_ddt(donation, volunteer)
+    html = client.get("/coordinamento/impatto?periodo=2025").get_data(as_text=True)
+    rows = tables(html)["table-store"][1:]
+    assert [r[0] for r in rows[:10]] == [f"Market {n:02d}" for n in range(12, 2, -1)]
+    assert rows[10][0] == "Altri 3 punti vendita" and it_number(rows[10][2]) == pytest.approx(10 + 11 + 12)
+    assert sum(it_number(r[2]) for r in rows) == pytest.approx(sum(10.0 + n for n in range(13)))
+    towns = tables(html)["table-municipality"][1:]
+    assert len(towns) == 11 and towns[-1][0] == "Altri 2 comuni"
+    assert len(tables(html)["table-charity"]) == 2 and "Altri" not in html.split('id="table-charity"')[1][:2000]
+    assert "I 10 con più kg" in html
+    csv_rows = read_csv(client.get("/coordinamento/impatto.csv?periodo=2025&tabella=impatto").get_data(as_text=True))
+    assert len([r for r in csv_rows if r["sezione"] == "punto_vendita"]) == 13  # the CSV lists every store

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.models import (Crate, DocumentCounter, Donation, Flag, ImpactDay, ImpactSource, ImpactVersion,
                         Notification, OpenDataPart, Operation, Organisation, TransportDocument)
 from app.models.base import utcnow
-from app.services.impact import documents, opendata, periods, rollups, stats
+from app.services.impact import documents, health_rollups, opendata, periods, rollups, stats
 from app.services.impact.scope import Scope
 from tests import rollup_reference as raw
 from tests.impact_helpers import rome
@@ -63,7 +63,8 @@ def people(make_org, make_user):
 
 def _wipe():
     for model in (Notification, Flag, TransportDocument, DocumentCounter, Crate, Operation, ImpactSource,
-                  *(model for model, _key in rollups.TABLES), ImpactVersion, OpenDataPart, Donation):
+                  *(model for model, _key in rollups.TABLES), ImpactVersion, OpenDataPart,
+                  *(model for model, _dim, _monthly in rollups.PERIOD_TABLES), *health_rollups.TABLES, Donation):
         db.session.execute(delete(model))
     db.session.commit()
 
@@ -92,6 +93,8 @@ def _check(scopes):
             _same({(r["store"], r["charity"]): _only_figures(r) for r in stores}, pairs)
         for key, rows in (("store", stores), ("charity", charities)):
             _same(stats._rollup(rows, key), stats._rollup(raw_rows, key))
+        if stats.network_wide(scope) and not scope.category:
+            _check_bounded(scope, raw_rows)
     period = scopes[0].period
     rows = stats.open_data_rows(now=period.end - timedelta(hours=1))
     expected = {}
@@ -126,6 +129,35 @@ def _check_files(now, expected):
     for key, figures in expected.items():
         for field, name in FILE_FIELDS.items():
             assert got[key][field] == pytest.approx(figures[name], abs=0.0051), (key, field)
+
+
+def _check_bounded(scope, raw_rows, limit=2):
+    """The dashboard's bounded breakdowns: the `limit` groups with most kg, and the rest summing to the total."""
+    from app.models import Organisation
+
+    data = stats.impact(scope, limit=limit)
+    towns = dict(db.session.execute(select(Organisation.id, Organisation.municipality)).all())
+    for key, group in (("by_store", lambda r: r["store"]), ("by_charity", lambda r: r["charity"]),
+                       ("by_municipality", lambda r: towns[r["store"]] or None)):
+        groups = {}
+        for row in raw_rows:
+            groups.setdefault(group(row), []).append(row)
+        # Most kg first; ties by key, as SQL orders them (no charity is 0 there, no town '').
+        tie = (lambda k: k or "") if key == "by_municipality" else (lambda k: k or 0)
+        full = sorted(((k, stats.add_figures(v)) for k, v in groups.items()), key=lambda kv: (-kv[1]["kg"], tie(kv[0])))
+        shown = {r["key"] or None: r for r in data[key]}
+        assert set(shown) == {k for k, _f in full[:limit]}, key
+        for group_key, figures in full[:limit]:
+            for figure, value in figures.items():
+                assert shown[group_key][figure] == pytest.approx(value, rel=1e-9, abs=1e-6), (key, figure)
+        rest = data[key + "_rest"]
+        if len(full) <= limit:
+            assert rest is None, key
+            continue
+        assert rest["count"] == len(full) - limit
+        left = stats.add_figures([f for _k, f in full[limit:]])
+        for figure, value in left.items():
+            assert rest[figure] == pytest.approx(value, rel=1e-9, abs=1e-6), (key, figure)
 
 
 def _make(spec, stores, charities, volunteers):
@@ -190,7 +222,11 @@ def test_rollup_figures_equal_raw_sql_on_random_histories(app, people, specs, ed
     scopes = [Scope(period=PERIOD), Scope(period=PERIOD, store_id=stores[0].id),
               Scope(period=PERIOD, charity_id=charities[1].id), Scope(period=PERIOD, category="non_umano"),
               Scope(period=PERIOD, volunteer_id=volunteers[0].id),
-              Scope(period=periods.month_period(2026, 3)), Scope(period=periods.month_period(2026, 4))]
+              Scope(period=periods.month_period(2026, 3)), Scope(period=periods.month_period(2026, 4)),
+              # Periods the period tables hold: a year, quarters, 12 months in a row across a year's end.
+              Scope(period=periods.year_period(2026)), Scope(period=periods.quarter_period(2026, 1)),
+              Scope(period=periods.quarter_period(2026, 2)), Scope(period=periods.months_period((2025, 6), 12, "", "")),
+              Scope(period=periods.months_period((2026, 3), 12, "", ""), store_id=stores[2].id)]
     _check(scopes)
     assert rollups.differences() == []
     before = sorted(tuple(r) for r in db.session.execute(select(ImpactDay.day, ImpactDay.store_id,

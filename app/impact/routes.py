@@ -1,5 +1,5 @@
 """Views: /coordinamento/impatto (+ CSV), /negozio/impatto, /ente/impatto, /volontario/impatto."""
-from flask import Response, abort, request
+from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,8 @@ def _render(page, fragment, **context):
     """Page or fragment; a bad filter gives the same page with its Italian message and status 400."""
     status = 400 if context.get("error") else 200
     return render_page_or_fragment(page, fragment, status=status, health_labels=export.HEALTH_LABELS,
-                                   charts=charts, **context)
+                                   charts=charts, suggestions_limit=params.SUGGESTIONS, min_query=params.MIN_QUERY,
+                                   **context)
 
 
 @bp.route("/coordinamento/impatto")
@@ -24,13 +25,26 @@ def dashboard():
     """The network's impact and operational health, filtered by period, store, charity, category."""
     options = params.filter_options()
     try:
-        scope = params.scope_from(request.args)
+        scope, chosen = params.read_filters(request.args)
     except ServiceError as error:
         return _render("impact/dashboard.html", "impact/_results.html", error=error.message, options=options,
-                       args=request.args, scope=None, data=None)
+                       pickers=params.pickers(request.args, {}), args=request.args, scope=None, data=None)
+    args = params.query_args(scope)
     return _render("impact/dashboard.html", "impact/_results.html", scope=scope, data=stats.dashboard(scope),
-                   options=options, args=params.query_args(scope), error=None, equity=equity.equity(scope),
-                   lorenz_chart=equity.lorenz_chart)
+                   options=options, pickers=params.pickers(request.args, chosen), args=args, error=None,
+                   equity=equity.equity(scope), lorenz_chart=equity.lorenz_chart)
+
+
+@bp.route("/coordinamento/impatto/organizzazioni")
+@role_required("coordinator")
+def organisation_suggestions():
+    """The few stores or charities whose name or town contains the search (the search field's htmx fragment)."""
+    param = request.args.get("filtro")
+    if param not in [p for p, _kind, _search in params.PICKERS]:
+        abort(400, _("Filtro sconosciuto: scegli «negozio» o «ente»."))
+    picker = params.picker(param, request.args)
+    return render_template("impact/_org_suggestions.html", picker=picker, suggestions_limit=params.SUGGESTIONS,
+                           min_query=params.MIN_QUERY)
 
 
 @bp.route("/coordinamento/impatto.csv")

@@ -16,5 +16,7 @@ from app.models.run import DonationPhoto, RunOrder  # noqa: F401,E402
 from app.models.partners import Agreement, AgreementReminder, AgreementTemplate, CharityCapacity  # noqa: F401
 from app.models.rollup import (ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthMunicipality,  # noqa: F401
                                ImpactMonthStore, ImpactSource, ImpactVersion)
+from app.models.rollup import HealthMinutes, HealthMonth, HealthSource, VolunteerMonth, VolunteerSpan  # noqa: F401,E501
+from app.models.rollup import ImpactMonthVersion, ImpactPeriodCharity, ImpactPeriodStore  # noqa: F401
 from app.models.opendata import OpenDataPart  # noqa: F401,E402
 from app.models import scale  # noqa: F401,E402  (indexes of the national-scale reads)

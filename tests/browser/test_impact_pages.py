@@ -9,11 +9,23 @@ def test_dashboard_filters_with_htmx_and_shows_charts(phone, browser_login, make
     assert phone.locator("svg.chart").count() == 6  # five charts and the Lorenz curve (issue 15)
     assert "42,5 kg" in phone.inner_text(".impact-stats")
     screenshot(phone, "impact_dashboard")
-    phone.select_option("#f-negozio", label="Super Due")
-    phone.wait_for_selector(".impact-stats >> text=13 kg")  # swapped in by htmx
+    # Stores are searched, not listed: htmx asks for a few matches as the coordinator types.
+    phone.fill("#f-cerca_negozio", "due")
+    phone.wait_for_selector("#suggest-negozio a:has-text('Super Due')")
+    assert phone.locator("#suggest-negozio a").count() == 1
+    screenshot(phone, "impact_dashboard_search")
+    phone.click("#suggest-negozio a:has-text('Super Due')")
+    phone.wait_for_selector(".impact-stats >> text=13 kg")
     assert f"negozio={dataset.s2.id}" in phone.url  # the filtered view has its own address
+    assert "Super Due" in phone.inner_text("#picked-negozio")
+    phone.select_option("#f-categoria", value="non_umano")
+    phone.wait_for_selector(".impact-stats >> text=8 kg")  # swapped in by htmx, the store kept
+    assert f"negozio={dataset.s2.id}" in phone.url and "categoria=non_umano" in phone.url
+    assert "cerca_negozio" not in phone.url
     phone.locator("#h-category ~ figure summary").click()
     screenshot(phone, "impact_dashboard_filtered")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the filters overflow the phone's width ({width}px)"
     assert phone.console_errors == []
 
 

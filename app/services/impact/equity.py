@@ -13,22 +13,37 @@ Definitions (also on the dashboard):
   0 means every person got the same kg; near 1, a few got everything.
   No food in the period: no figure (None).
 
-It reads the impact rollups like every other figure (app/models/rollup.py): the
-network's month-by-charity table for network-wide scopes, the daily cells
-otherwise, one GROUP BY per call whatever the number of donations.
+It reads the impact rollups like every other figure (app/models/rollup.py): for
+network-wide scopes the period's one row per charity (the period tables, else the
+monthly ones) and, month by month, the month-by-charity table; the daily cells
+otherwise. A national network has 8,000 charities: each month's Gini sorts them
+all, so a process keeps the months it measured, keyed by the month's
+ImpactMonthVersion (which every change of its cells moves) and by the charities'
+people served. One statement reads every month's version and the cells of only
+the months whose figure is not known at that version: the figures stay exact,
+and only the month that changed (the current one, usually) is measured again.
 """
+import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 
+from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
+from sqlalchemy import Date, Float, Integer, String, any_, func, literal, or_, select, tuple_, union_all
+
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.extensions import db
-from app.models import ImpactDay, ImpactMonthCharity, Organisation
+from app.models import ImpactDay, ImpactMonthCharity, ImpactMonthVersion, Organisation
 from app.models.rollup import NONE_ID
 from app.services.impact import charts, stats
 from app.services.impact.stats import month_key
+
+CACHE = "raccolto.equity_months"  # current_app.extensions key of the months measured by this process
+SHOWN = 10  # charities listed at each end of the kg-per-person table
+LORENZ_POINTS = 60  # vertices drawn of the Lorenz curve (the Gini uses them all)
 
 
 @dataclass
@@ -61,6 +76,17 @@ class Equity:
     def people(self):
         return sum(s.people for s in self.shares)
 
+    def ends(self, count=SHOWN):
+        """{'most': the `count` shares with most kg per person, 'middle': the others as {'count', 'kg',
+        'people'} (None when none), 'least': the `count` with least}: what a page lists of thousands."""
+        ranked = list(reversed(self.shares))
+        if len(ranked) <= 2 * count:
+            return {"most": ranked, "middle": None, "least": []}
+        middle = ranked[count:-count]
+        return {"most": ranked[:count], "least": ranked[-count:],
+                "middle": {"count": len(middle), "kg": sum(s.kg for s in middle),
+                           "people": sum(s.people for s in middle)}}
+
 
 def measure(shares):
     """Gini and Lorenz points of `shares` (population-weighted, see module doc)."""
@@ -77,23 +103,104 @@ def measure(shares):
     return Equity(shares=shares, gini=max(0.0, 1.0 - area), lorenz=points)
 
 
+def _counted():
+    """The charities counted: active, with people served declared."""
+    return (Organisation.kind == "charity", Organisation.active.is_(True), Organisation.people_served_week > 0)
+
+
 def _charities():
-    return db.session.execute(select(Organisation.id, Organisation.name, Organisation.people_served_week).where(
-        Organisation.kind == "charity", Organisation.active.is_(True), Organisation.people_served_week > 0)).all()
+    return db.session.execute(select(Organisation.id, Organisation.name, Organisation.people_served_week)
+                              .where(*_counted())).all()
+
+
+def _charities_with_kg(scope):
+    """The charities counted with the kg each got in a network-wide scope (one row per charity, one statement)."""
+    model, where = stats.network_cells(scope, "charity")
+    kg = (select(model.charity_id, func.sum(model.kg_received + model.kg_unweighed).label("kg"))
+          .where(*where, model.charity_id != NONE_ID).group_by(model.charity_id).subquery())
+    return db.session.execute(select(Organisation.id, Organisation.name, Organisation.people_served_week, kg.c.kg)
+                              .outerjoin(kg, kg.c.charity_id == Organisation.id).where(*_counted())).all()
 
 
 def _kg_by(scope, by_month=False):
     """Rows ([month 'YYYY-MM',] charity_id, kg) of the food rescued in `scope`, from the rollups."""
     model = ImpactMonthCharity if stats.network_wide(scope) and not scope.category else ImpactDay
+    where = stats.rollup_filters(scope, model)
     when = model.month if model is ImpactMonthCharity else model.day
     keys = ([month_key(when)] if by_month else []) + [model.charity_id]
     kg = func.sum(model.kg_received + model.kg_unweighed)
-    return db.session.execute(select(*keys, kg).where(*stats.rollup_filters(scope, model),
-                                                       model.charity_id != NONE_ID).group_by(*keys)).all()
+    return db.session.execute(select(*keys, kg).where(*where, model.charity_id != NONE_ID).group_by(*keys)).all()
 
 
-def equity(scope):
-    """{'period': Equity over the whole scope, 'by_month': [{'year', 'month', 'gini', 'kg', 'people'}]}."""
+def _digest(charities):
+    """What the monthly figures depend on besides the cells: which charities count, with how many people."""
+    text = ";".join(f"{c.id}:{c.people_served_week}" for c in sorted(charities, key=lambda c: c.id))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _month_figures(charities, kg):
+    figures = measure([Share(c.id, c.name, c.people_served_week, kg.get(c.id, 0.0)) for c in charities])
+    return {"gini": figures.gini, "kg": figures.kg, "people": figures.people}
+
+
+def _network_months(scope, charities):
+    """[{'year', 'month', 'gini', 'kg', 'people'}] of the whole network, each month measured once per version.
+
+    One statement (one snapshot): every month's version, and the per-charity kg of
+    the months this process does not know at that version for these charities.
+    """
+    firsts = [date(year, month, 1) for year, month in scope.period.months]
+    digest = _digest(charities)
+    cache = current_app.extensions.setdefault(CACHE, {})
+    known = [(month, *cache[month]["key"]) for month in firsts
+             if month in cache and cache[month]["charities"] == digest]
+    v, c = ImpactMonthVersion, ImpactMonthCharity
+    # The months to read: those not known here, and the known ones whose version moved (read
+    # from the dozen version rows first, so that only their cells are scanned). Every month with
+    # cells has a version row (the sync bumps it, rebuild and migration 0013 make them).
+    moved = select(v.month).where(v.month.in_([k[0] for k in known]), ~tuple_(v.month, v.token, v.version).in_(known))
+    unknown = [month for month in firsts if month not in {k[0] for k in known}]
+    versions = select(v.month, v.token, v.version, literal(None, Integer).label("charity_id"),
+                      literal(None, Float).label("kg")).where(v.month.in_(firsts))
+    wanted = [c.month.in_(unknown)] if unknown else []
+    if known and db.session.get_bind().dialect.name == "postgresql":
+        # = ANY(ARRAY(subquery)) is an index condition, where IN (subquery) may hash-join every month's cells.
+        wanted.append(c.month == any_(func.array(moved.scalar_subquery(), type_=ARRAY(Date))))
+    elif known:
+        wanted.append(c.month.in_(moved))
+    parts = [versions] + [select(c.month, literal(None, String), literal(None, Integer), c.charity_id,
+                                 c.kg_received + c.kg_unweighed).where(condition, c.charity_id != NONE_ID)
+                          for condition in wanted]  # each through the month index
+    current, kg = {}, {}
+    for month, token, version, charity_id, value in db.session.execute(union_all(*parts)):
+        month = month if isinstance(month, date) else date.fromisoformat(str(month))
+        if charity_id is None:
+            current[month] = (token, version)
+        else:
+            kg.setdefault(month, {})[charity_id] = float(value or 0)
+    by_month = []
+    for (year, month), first in zip(scope.period.months, firsts):
+        entry = cache.get(first)
+        if entry and entry["charities"] == digest and first in current and entry["key"] == current[first]:
+            figures = entry["figures"]
+        else:
+            figures = _month_figures(charities, kg.get(first, {}))
+            if first in current:  # a month without a version (never changed) is measured each time
+                cache[first] = {"key": current[first], "charities": digest, "figures": figures}
+        by_month.append({"year": year, "month": month, **figures})
+    return by_month
+
+
+def equity(scope, whole_period=True):
+    """{'period': Equity over the whole scope, 'by_month': [{'year', 'month', 'gini', 'kg', 'people'}]}.
+
+    `whole_period=False` leaves the period's own figure out ('period' is None): open data needs the months only.
+    """
+    if stats.network_wide(scope) and not scope.category:
+        charities = _charities_with_kg(scope) if whole_period else _charities()
+        period = measure([Share(c.id, c.name, c.people_served_week, float(c.kg or 0)) for c in charities]) \
+            if whole_period else None
+        return {"period": period, "by_month": _network_months(scope, charities)}
     charities = _charities()
     if scope.charity_id is not None:  # one charity alone has nothing to be even with
         charities = [c for c in charities if c.id == scope.charity_id]
@@ -103,12 +210,8 @@ def equity(scope):
         months.setdefault(key, {})[charity_id] = float(kg or 0)
         total[charity_id] = total.get(charity_id, 0.0) + float(kg or 0)
     period = measure([Share(c.id, c.name, c.people_served_week, total.get(c.id, 0.0)) for c in charities])
-    by_month = []
-    for (year, month), key in zip(scope.period.months, keys):
-        got = months.get(key, {})
-        figures = measure([Share(c.id, c.name, c.people_served_week, got.get(c.id, 0.0)) for c in charities])
-        by_month.append({"year": year, "month": month, "gini": figures.gini, "kg": figures.kg,
-                         "people": figures.people})
+    by_month = [{"year": year, "month": month, **_month_figures(charities, months.get(key, {}))}
+                for (year, month), key in zip(scope.period.months, keys)]
     return {"period": period, "by_month": by_month}
 
 
@@ -124,7 +227,8 @@ def open_data(now=None):
         return []
     start, end = first, periods.rome_date(now)
     count = (end.year - start.year) * 12 + end.month - start.month + 1
-    result = equity(Scope(period=periods.months_period((start.year, start.month), count, "all", "")))
+    result = equity(Scope(period=periods.months_period((start.year, start.month), count, "all", "")),
+                    whole_period=False)
     current = (end.year, end.month)
     charities = len(_charities())
     return [{"mese": "%d-%02d" % (m["year"], m["month"]), "provvisorio": (m["year"], m["month"]) == current,
@@ -132,9 +236,20 @@ def open_data(now=None):
              "persone_servite_settimana": m["people"], "kg": round(m["kg"], 2)} for m in result["by_month"]]
 
 
+def _drawn(points, most=LORENZ_POINTS):
+    """At most `most` of the curve's vertices, evenly spread, the first and last kept (the curve is convex)."""
+    if len(points) <= most:
+        return points
+    step = (len(points) - 1) / (most - 1)
+    return [points[round(i * step)] for i in range(most)]
+
+
 def lorenz_chart(chart_id, result):
-    """The Lorenz curve as SVG (no library): the curve, the line of perfect equality, the area between."""
-    points = result.lorenz
+    """The Lorenz curve as SVG (no library): the curve, the line of perfect equality, the area between.
+
+    Thousands of charities would be thousands of vertices: LORENZ_POINTS of them are drawn.
+    """
+    points = _drawn(result.lorenz)
     if not points:
         return Markup("")
     size, pad = 240, 28
@@ -158,7 +273,7 @@ def lorenz_chart(chart_id, result):
             f'<text class="chart-tick" x="{pad}" y="{size - 8}">{escape(x_label)}</text>'
             f'<text class="chart-tick" x="4" y="{pad - 10}">{escape(y_label)}</text>')
     desc = _("Curva di Lorenz: %(n)d enti ordinati per kg a persona; indice di Gini %(g)s.",
-             n=len(points) - 1, g=format_decimal(result.gini, "0.000"))
+             n=len(result.lorenz) - 1, g=format_decimal(result.gini, "0.000"))
     # charts._svg draws WIDTH-wide charts; a Lorenz curve is square, so its viewBox is set here.
     svg = str(charts._svg(chart_id, _("Curva di Lorenz"), desc, size, body))
     svg = svg.replace(f'viewBox="0 0 {charts.WIDTH} {size}"', f'viewBox="0 0 {size} {size}"', 1)

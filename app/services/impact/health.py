@@ -1,41 +1,29 @@
 """Operational health of the network: claimed in time, time to claim, expired food, no-shows.
 
-Read from the donations (the state the operations left), the operation log
-(claims given back late) and the DDTs (who carried what). Definitions are in
-health()'s docstring and on the dashboard.
+Read from the health rollups (app/models/rollup.py, kept exact in each
+operation's transaction by health_rollups.py): the network's monthly cells by
+posting month and category, and their histogram of minutes to claim for the
+median; a store's, charity's or volunteer's figures from its own HealthSource
+rows through an index (a store posts a few hundred donations a year). Two
+figures depend on the clock: the rollups hold them as they are once the window
+is over, and one small query over the donations whose window is still open
+(ix_health_source_window_end) takes the difference. Active volunteers come from
+VolunteerSpan network-wide, from the DDTs of the store or charity otherwise.
+Definitions are in health()'s docstring and on the dashboard;
+tests/test_health_rollups.py proves them equal to the raw SQL of
+tests/health_reference.py on random histories.
 """
-from sqlalchemy import Integer, and_, case, cast, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, select, true
 
 from app.extensions import db
-from app.models import Donation, Operation, TransportDocument
-from app.models.rota import Slot, SlotSignup
+from app.models import Donation, TransportDocument
 from app.models.base import utcnow
-from app.services.impact.scope import scope_filters
+from app.models.rollup import ALL_CATEGORIES, HealthMinutes, HealthMonth, HealthSource, VolunteerSpan
+from app.models.rota import Slot, SlotSignup
+from app.services.impact import periods
 
-def _whole_minutes(later, earlier):
-    """Whole minutes from `earlier` to `later` (rounded to the second first), per dialect."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        seconds = func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0)
-        return cast(seconds, Integer) // 60
-    return func.floor(func.extract("epoch", later - earlier) / 60.0)
-
-
-def _late_unclaims(scope):
-    """Ids of donations a volunteer gave back only after their window had closed (from the log).
-
-    Unclaims are few, so SQL reads them through the kind index and keeps the
-    small set once per query. Such an unclaim comes after the window's end,
-    itself after the posting, so `occurred_at >= period start` loses none.
-    """
-    late = aliased(Donation)
-    return (select(Operation.donation_id).join(late, late.id == Operation.donation_id)
-            .where(Operation.kind == "donation.unclaim", Operation.status == "applied",
-                   Operation.occurred_at >= scope.period.start, Operation.occurred_at >= late.window_end))
-
-
-def _one(condition):
-    return func.sum(case((condition, 1), else_=0))
+# (figure, HealthMonth count) of the network's cells.
+COUNTS = ("posted", "cancelled", "unclaimed", "in_time", "expired_lots", "expired_kg", "no_shows")
 
 
 def health(scope, now=None):
@@ -54,49 +42,81 @@ def health(scope, now=None):
       window_end;
     - active_volunteers: distinct carriers of the DDTs issued in the period
       (pickup date), with the same store/charity/category filters.
+
+    Network-wide the figures come from the monthly cells (one statement, the
+    open windows' correction and the active volunteers included) and the
+    minutes histogram; with a store, charity or volunteer, from its rows.
     """
     now = now or utcnow()
-    cancelled = Donation.status == "cancelled"
-    claimed = and_(~cancelled, Donation.claimed_at.is_not(None))
-    open_at_end = and_(or_(Donation.picked_up_at.is_(None), Donation.picked_up_at > Donation.window_end),
-                       or_(Donation.cancelled_at.is_(None), Donation.cancelled_at >= Donation.window_end))
-    no_show = and_(Donation.window_end <= now, open_at_end, or_(
-        and_(Donation.claimed_at.is_not(None), Donation.claimed_at <= Donation.window_end),
-        and_(Donation.claimed_at.is_(None), Donation.picked_up_at.is_(None),
-             Donation.id.in_(_late_unclaims(scope)))))
-    inner = select(
-        case((claimed, _whole_minutes(Donation.claimed_at, Donation.posted_at))).label("minutes"),
-        case((cancelled, 1), else_=0).label("cancelled"),
-        case((and_(~cancelled, or_(Donation.claimed_at.is_not(None), Donation.window_end <= now)), 1),
-             else_=0).label("due"),
-        case((and_(claimed, Donation.claimed_at <= Donation.window_end), 1), else_=0).label("in_time"),
-        case((Donation.status == "expired", 1), else_=0).label("expired"),
-        case((Donation.status == "expired", Donation.kg_declared), else_=0.0).label("expired_kg"),
-        case((no_show, 1), else_=0).label("no_show"),
-    ).where(*scope_filters(scope, Donation.posted_at)).subquery()
-    c = inner.c
-    sums = (func.count().label("posted"), func.sum(c.cancelled).label("cancelled"), func.sum(c.due).label("due"),
-            func.sum(c.in_time).label("in_time"), func.sum(c.expired).label("expired_lots"),
-            func.sum(c.expired_kg).label("expired_kg"), func.sum(c.no_show).label("no_shows"))
-    if db.session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL takes the median itself: one row, no grouping (NULL minutes are skipped).
-        rows = db.session.execute(select(*sums, func.percentile_cont(0.5).within_group(c.minutes)
-                                         .label("median"))).all()
-        median = float(rows[0].median) if rows[0].median is not None else None
+    if scope.store_id is None and scope.charity_id is None and scope.volunteer_id is None:
+        total, minutes, active = _network(scope, now)
     else:
-        # SQLite has no percentile: a histogram of whole minutes (a few hundred rows) gives it.
-        rows = db.session.execute(select(c.minutes, *sums).group_by(c.minutes)).all()
-        median = _median([(r.minutes, r.posted) for r in rows if r.minutes is not None])
-    total = {key: sum(getattr(r, key) or 0 for r in rows)
-             for key in ("posted", "cancelled", "due", "in_time", "expired_lots", "expired_kg", "no_shows")}
+        total, minutes = _scoped(scope, now)
+        active = active_volunteers(scope)
     due = int(total["due"])
     return {"posted": int(total["posted"]), "cancelled": int(total["cancelled"]), "due": due,
             "claimed_in_time": int(total["in_time"]),
             "claimed_in_time_share": int(total["in_time"]) / due if due else None,
-            "minutes_to_claim_median": median,
+            "minutes_to_claim_median": _median(minutes),
             "expired_lots": int(total["expired_lots"]), "expired_kg": float(total["expired_kg"]),
-            "no_shows": int(total["no_shows"]), "active_volunteers": active_volunteers(scope),
+            "no_shows": int(total["no_shows"]), "active_volunteers": active,
             **rota_health(scope.period.start, scope.period.end, scope.store_id)}
+
+
+def _months(scope):
+    """(first month, month after the period) as the DATEs the monthly cells are keyed by."""
+    return periods.rome_date(scope.period.start), periods.rome_date(scope.period.end)
+
+
+def _network(scope, now):
+    """(totals, minutes histogram, active volunteers) of the whole network, optionally one category."""
+    first, after = _months(scope)
+    m, s, v = HealthMonth, HealthSource, VolunteerSpan
+    cells = select(*(func.coalesce(func.sum(getattr(m, k)), 0).label(k) for k in COUNTS)).where(
+        m.month >= first, m.month < after, *([m.category == scope.category] if scope.category else []))
+    # Donations whose window is still open: not judged yet (due) and no no-show yet.
+    waiting = select(func.coalesce(func.sum(s.unclaimed), 0).label("waiting"),
+                     func.coalesce(func.sum(s.no_show), 0).label("not_yet")).where(
+        s.window_end > now, s.posted_at >= scope.period.start, s.posted_at < scope.period.end,
+        *([s.category == scope.category] if scope.category else []))
+    active = select(func.coalesce(func.sum(v.carriers), 0).label("active")).where(
+        v.category == (scope.category or ALL_CATEGORIES), v.month >= first, v.month < after, v.prev_month < first)
+    cells, waiting, active = cells.subquery(), waiting.subquery(), active.subquery()
+    row = db.session.execute(select(cells, waiting, active).select_from(cells).join(waiting, true())
+                             .join(active, true())).one()
+    total = {k: getattr(row, k) for k in COUNTS}
+    total["due"] = row.posted - row.cancelled - row.waiting
+    total["no_shows"] = row.no_shows - row.not_yet
+    h = HealthMinutes
+    minutes = db.session.execute(select(h.minutes, func.sum(h.lots)).where(
+        h.month >= first, h.month < after, h.category == (scope.category or ALL_CATEGORIES))
+        .group_by(h.minutes)).all()
+    return total, minutes, int(row.active)
+
+
+def _scoped(scope, now):
+    """(totals, minutes histogram) of a store's, charity's or volunteer's donations, from their rows."""
+    s = HealthSource
+    where = [s.posted_at >= scope.period.start, s.posted_at < scope.period.end]
+    if scope.store_id is not None:
+        where.append(s.store_id == scope.store_id)
+    if scope.charity_id is not None:
+        where.append(s.charity_id == scope.charity_id)
+    if scope.category:
+        where.append(s.category == scope.category)
+    if scope.volunteer_id is not None:
+        where.append(s.donation_id.in_(select(TransportDocument.donation_id)
+                                       .where(TransportDocument.carrier_id == scope.volunteer_id)))
+    waiting = s.window_end > now
+    rows = db.session.execute(select(
+        s.minutes, func.count().label("posted"), func.sum(s.cancelled).label("cancelled"),
+        func.sum(1 - s.cancelled - case((waiting, s.unclaimed), else_=0)).label("due"),
+        func.sum(s.in_time).label("in_time"), func.sum(s.expired).label("expired_lots"),
+        func.sum(s.expired_kg).label("expired_kg"), func.sum(case((waiting, 0), else_=s.no_show)).label("no_shows"),
+    ).where(*where).group_by(s.minutes)).all()
+    total = {key: sum(getattr(r, key) or 0 for r in rows)
+             for key in ("posted", "cancelled", "due", "in_time", "expired_lots", "expired_kg", "no_shows")}
+    return total, [(r.minutes, r.posted) for r in rows if r.minutes is not None]
 
 
 def _median(counted):
@@ -116,7 +136,11 @@ def _median(counted):
 
 
 def active_volunteers(scope):
-    """Distinct volunteers who carried a DDT issued in the period (filters as the scope)."""
+    """Distinct volunteers who carried a DDT issued in the period (filters as the scope), from the DDTs.
+
+    For a store or a charity: its DDTs through their (store_id / recipient_id, issued_at)
+    indexes. The network-wide figure comes from VolunteerSpan instead (_network).
+    """
     query = select(func.count(func.distinct(TransportDocument.carrier_id))).where(
         TransportDocument.carrier_id.is_not(None), TransportDocument.issued_at >= scope.period.start,
         TransportDocument.issued_at < scope.period.end)
@@ -128,8 +152,6 @@ def active_volunteers(scope):
         query = query.join(Donation, Donation.id == TransportDocument.donation_id).where(
             Donation.category == scope.category)
     return int(db.session.scalar(query) or 0)
-
-
 
 
 def rota_health(start, end, store_id=None):

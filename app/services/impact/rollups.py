@@ -17,16 +17,26 @@ updates anyway: no new contention; and since it is taken before any cell, two
 changes of the same pairs can no longer lock cells in opposite orders.
 A store's municipality is part of the open data's cells: `move_store` moves
 its contributions when a coordinator corrects it.
+The same subscriber keeps the health rollups exact through health_rollups.py, and
+the period tables (every 12 months in a row, every quarter) beside the monthly ones.
 """
-from sqlalchemy import Date, case, cast, delete, func, insert, select, type_coerce
+import secrets
+import time
+from datetime import date
+
+from sqlalchemy import (Date, Integer, String, case, cast, delete, func, insert, literal, select, true, tuple_, type_coerce,
+                        union_all)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.models import (Donation, ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthMunicipality,
-                        ImpactMonthStore, ImpactSource, ImpactVersion, Organisation, TransportDocument)
+                        ImpactMonthStore, ImpactMonthVersion, ImpactPeriodCharity, ImpactPeriodStore, ImpactSource,
+                        ImpactVersion, Organisation, TransportDocument)
 from app.models.rollup import NONE_ID
-from app.services.impact import periods
+# documents first: its subscriber issues the DDT, which this one must find (the carrier), whoever imports us first.
+from app.services.impact import documents  # noqa: F401,I100
+from app.services.impact import health_rollups, periods
 from app.services.ops.core import SUBSCRIBERS
 
 RESCUED = ("picked_up", "delivered", "received")
@@ -40,6 +50,32 @@ AMOUNTS = ("lots", "weighed_lots", "kg_declared", "kg_received", "kg_unweighed",
 TABLES = ((ImpactDay, CELL), (ImpactMonthCategory, ("month", "category")),
           (ImpactMonthStore, ("month", "store_id")), (ImpactMonthCharity, ("month", "charity_id")),
           (ImpactMonthMunicipality, ("month", "municipality", "category")))
+# The period tables (every 12 months in a row, every quarter), their dimension and the monthly table they sum.
+PERIOD_TABLES = ((ImpactPeriodStore, "store_id", ImpactMonthStore), (ImpactPeriodCharity, "charity_id", ImpactMonthCharity))
+SPANS = (12, 3)  # months of the stored periods: 12 starting any month, 3 starting a quarter
+
+
+def months_before(month, count):
+    """The 1st of the month `count` months before `month` (a date)."""
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_keys(month):
+    """The (first month, months) of every stored period that contains `month` (a 1st of the month)."""
+    quarter = month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    return [(months_before(month, k), 12) for k in range(12)] + [(quarter, 3)]
+
+
+def stored_period(period):
+    """(first month, months) when the period tables hold `period` (periods.Period), else None."""
+    first = date(period.first[0], period.first[1], 1)
+    if period.count == 12 or (period.count == 3 and period.first[1] % 3 == 1):
+        return first, period.count
+    return None
+
+
+last_rebuild = {}  # what the last rebuild() did to the health rollups (flask rollups rebuild reports it)
 
 
 def contribution(donation, carrier_id, municipality):
@@ -99,10 +135,33 @@ def _add(source, sign):
     amounts = _amounts(source, sign)
     for model, key in TABLES:
         _move(model, key, keys, amounts)
+    spans = period_keys(keys["month"])
+    for model, dim, _monthly in PERIOD_TABLES:
+        # The 13 periods that hold this month, in one statement.
+        statement = _upsert()(model).values([{"first": first, "months": months, dim: keys[dim], **amounts}
+                                             for first, months in spans])
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["first", "months", dim],
+            set_={k: getattr(model, k) + statement.excluded[k] for k in AMOUNTS}))
+        if sign < 0:
+            db.session.execute(delete(model).where(getattr(model, dim) == keys[dim],
+                                                   tuple_(model.first, model.months).in_(spans), model.lots <= 0))
 
 
-def sync_donation(donation_id):
-    """Make the rollup count donation `donation_id` as it is now (no-op when already so)."""
+def sync_donation(donation_id, unclaimed_at=None):
+    """Make the impact and health rollups count donation `donation_id` as it is now (no-op when already so).
+
+    `unclaimed_at`: the instant of an unclaim being applied, which the log does not hold yet.
+    """
+    changed = _sync_impact(donation_id)
+    changed = health_rollups.sync_health(donation_id, unclaimed_at) or changed
+    if changed:
+        db.session.flush()
+    return changed
+
+
+def _sync_impact(donation_id):
+    """Make the impact rollup count donation `donation_id` as it is now; True when something moved."""
     donation = db.session.get(Donation, donation_id)
     new = None
     if donation is not None:
@@ -117,6 +176,7 @@ def sync_donation(donation_id):
     if old == new:
         return False
     _touch((source["day"].replace(day=1), source["category"]) for source in (old, new) if source is not None)
+    _bump_versions({source["day"].replace(day=1) for source in (old, new) if source is not None})
     if old is not None:
         _add(old, -1)
     if new is None:
@@ -163,11 +223,22 @@ def move_store(store_id):
     return len(rows)
 
 
+def _bump_versions(months):
+    """Count a change of the impact cells of `months` (what caches of a month's figures check, see equity.py)."""
+    dialect = db.session.get_bind().dialect.name
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    token = secrets.token_hex(8)
+    statement = upsert(ImpactMonthVersion).values([{"month": month, "version": 1, "token": token}
+                                                   for month in sorted(months)])
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["month"], set_={"version": ImpactMonthVersion.version + 1}))
+
+
 def sync_on_operation(ctx):
-    """Operation subscriber: bring the rollup in line with the operation's donation."""
+    """Operation subscriber: bring the rollups in line with the operation's donation."""
     if ctx.refusal or ctx.donation_id is None:
         return
-    sync_donation(ctx.donation_id)
+    sync_donation(ctx.donation_id, ctx.occurred_at if ctx.kind == "donation.unclaim" else None)
 
 
 if sync_on_operation not in SUBSCRIBERS:  # after the DDT subscriber (registry order): the carrier is known
@@ -211,15 +282,54 @@ def _cells_select(model, key):
             .group_by(*keys))
 
 
+def _shifted(column, offset):
+    """SQL for the 1st of the month `offset` months before a DATE column holding a 1st of the month."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(column - func.make_interval(0, offset), Date)
+    return type_coerce(func.date(column, literal("-").concat(cast(offset, String)).concat(" months")), Date)
+
+
+def _quarter_of(column):
+    """SQL for the 1st of the quarter of a DATE column holding a 1st of the month."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc("quarter", column), Date)
+    return _shifted(column, (cast(func.strftime("%m", column), Integer) - 1) % 3)
+
+
+def _period_select(dim, monthly):
+    """SELECT summing a monthly table into the period cells (first, months, `dim`)."""
+    m = monthly
+    sums = [func.sum(getattr(m, k)) for k in AMOUNTS]
+    offsets = union_all(*(select(literal(k).label("k")) for k in range(12))).subquery()
+    first = _shifted(m.month, offsets.c.k)
+    rolling = select(first.label("first"), literal(12).label("months"), getattr(m, dim), *sums) \
+        .select_from(m).join(offsets, true()).group_by(first, getattr(m, dim))
+    quarter = _quarter_of(m.month)
+    quarters = select(quarter.label("first"), literal(3).label("months"), getattr(m, dim), *sums) \
+        .group_by(quarter, getattr(m, dim))
+    return union_all(rolling, quarters)
+
+
 def _sum_cells():
-    """(Re)fill every rollup table from ImpactSource; every version moves on."""
+    """(Re)fill every rollup table from ImpactSource, then the period tables from the monthly ones.
+
+    Every version moves on: the open data's (month, category) ones, and the months' (a new token),
+    so no cache keeps an older figure.
+    """
     for model, key in TABLES:
         db.session.execute(delete(model))
         db.session.execute(insert(model).from_select([*key, *AMOUNTS], _cells_select(model, key)))
+    for model, dim, monthly in PERIOD_TABLES:
+        db.session.execute(delete(model))
+        db.session.execute(insert(model).from_select(["first", "months", dim, *AMOUNTS], _period_select(dim, monthly)))
     v, c = ImpactVersion, ImpactMonthCategory
     db.session.execute(v.__table__.update().values(version=v.version + 1))
     db.session.execute(insert(v).from_select(["month", "category", "version"], select(c.month, c.category, 1).where(
         ~select(v.month).where(v.month == c.month, v.category == c.category).exists())))
+    db.session.execute(delete(ImpactMonthVersion))
+    db.session.execute(insert(ImpactMonthVersion).from_select(
+        ["month", "version", "token"], select(ImpactMonthCategory.month, literal(1), literal(secrets.token_hex(8)))
+        .group_by(ImpactMonthCategory.month)))
 
 
 def _rows_with_municipality(query):
@@ -228,7 +338,11 @@ def _rows_with_municipality(query):
 
 
 def rebuild(batch=5000):
-    """Recompute every rollup table from the donations and DDTs; returns (donations, cells). Commits."""
+    """Recompute the impact and health rollups from the donations, DDTs and log; returns (donations, cells).
+
+    Commits. The health rollups (health_rollups.rebuild) are recomputed too; their
+    count and time are in `last_rebuild` for the command's report.
+    """
     columns = list(SOURCE)
     db.session.execute(delete(ImpactSource))
     if db.session.get_bind().dialect.name == "postgresql":
@@ -250,12 +364,15 @@ def rebuild(batch=5000):
     _sum_cells()
     sources = db.session.scalar(select(func.count()).select_from(ImpactSource))
     cells = db.session.scalar(select(func.count()).select_from(ImpactDay))
+    began = time.perf_counter()
+    last_rebuild["health_donations"] = health_rollups.rebuild(batch)
+    last_rebuild["health_seconds"] = time.perf_counter() - began
     db.session.commit()
     return sources, cells
 
 
 def differences():
-    """Donations whose recorded contribution differs from what they should add (catch-up check)."""
+    """Donations whose recorded impact or health contribution differs from what they should add (catch-up check)."""
     expected = {}
     query = _rows_with_municipality(
         select(Donation, TransportDocument.carrier_id)
@@ -268,22 +385,30 @@ def differences():
         have = {c: getattr(row, c) for c in SOURCE}
         if expected.pop(row.donation_id, None) != have:
             wrong.append(row.donation_id)
-    return sorted(wrong + list(expected))
+    return sorted(set(wrong) | set(expected) | set(health_rollups.differences()))
+
+
+def _differ(model, key, rows, tolerance):
+    """Cells of `model` (keyed by `key`) that differ from `rows` of (*key, *AMOUNTS) sums, or are missing."""
+    expected = {tuple(row[:len(key)]): row[len(key):] for row in rows}
+    wrong = []
+    for cell in db.session.scalars(select(model)):
+        name = tuple(getattr(cell, k) for k in key)
+        want = expected.pop(name, None)
+        have = [getattr(cell, k) for k in AMOUNTS]
+        if want is None or any(abs(float(a) - float(b)) > tolerance for a, b in zip(have, want)):
+            wrong.append((model.__tablename__, name))
+    return wrong + [(model.__tablename__, name) for name in expected]
 
 
 def cell_differences(tolerance=1e-6):
     """Cells of the rollup tables that are not the sum of the contributions recorded for them."""
     wrong = []
     for model, key in TABLES:
-        expected = {tuple(row[:len(key)]): row[len(key):] for row in db.session.execute(_cells_select(model, key))}
-        for cell in db.session.scalars(select(model)):
-            name = tuple(getattr(cell, k) for k in key)
-            want = expected.pop(name, None)
-            have = [getattr(cell, k) for k in AMOUNTS]
-            if want is None or any(abs(float(a) - float(b)) > tolerance for a, b in zip(have, want)):
-                wrong.append((model.__tablename__, name))
-        wrong += [(model.__tablename__, name) for name in expected]
-    return wrong
+        wrong += _differ(model, key, db.session.execute(_cells_select(model, key)), tolerance)
+    for model, dim, monthly in PERIOD_TABLES:
+        wrong += _differ(model, ("first", "months", dim), db.session.execute(_period_select(dim, monthly)), tolerance)
+    return wrong + health_rollups.cell_differences(tolerance)
 
 
 def catch_up():
@@ -295,6 +420,7 @@ def catch_up():
     if cell_differences():
         # The cells themselves drifted (written outside the engine): sum them again.
         _sum_cells()
+        health_rollups.sum_cells()
         db.session.commit()
         return len(wrong) + 1
     return len(wrong)

@@ -1,4 +1,4 @@
-"""Impact and operational figures: impact from the rollups (rollups.py), health from donations and the log.
+"""Impact and operational figures: impact from the rollups (rollups.py), health from its own (health.py).
 
 Definitions (shown on the dashboard too):
 - Rescued food: donations picked up (status picked_up, delivered or received),
@@ -20,9 +20,9 @@ from sqlalchemy import case, func, select, tuple_
 
 from app.extensions import db
 from app.models import (ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthMunicipality, ImpactMonthStore,
-                        Organisation)
+                        ImpactPeriodCharity, ImpactPeriodStore, Organisation)
 from app.models.base import utcnow
-from app.services.impact import health as stats_health, periods
+from app.services.impact import health as stats_health, periods, rollups
 from app.services.impact.scope import Scope, scope_filters  # noqa: F401  (Scope: stats.Scope)
 
 RESCUED = ("picked_up", "delivered", "received")
@@ -66,11 +66,7 @@ def month_key(column):
 
 def _sums(model):
     """The figure columns summed over rollup cells of `model` (labels as _figures reads them)."""
-    kg = model.kg_received + model.kg_unweighed
-    return (func.sum(model.lots).label("lots"), func.sum(kg).label("kg"),
-            func.sum(model.kg_received).label("kg_weighed"), func.sum(model.kg_unweighed).label("kg_declared"),
-            func.sum(model.kg_food).label("kg_food"),
-            func.sum(model.value_declared + model.kg_unvalued * factors()["value_eur_per_kg"]).label("value_eur"))
+    return tuple(_amounts(model, summed=True))
 
 
 def _aggregate(conditions, keys, joins=(), model=ImpactDay):
@@ -128,23 +124,115 @@ def _month_category(scope):
     return [{"b": r.b, "category": r.category, **_figures(r, f)} for r in rows]
 
 
+def network_cells(scope, dim):
+    """(model, conditions) of the network's cells of `dim` ('store' or 'charity') over the scope's period.
+
+    The period table when it holds the period (12 months in a row, a quarter: one row
+    per store), the monthly table otherwise (a month: one row per store; other spans
+    are summed over their months).
+    """
+    stored = rollups.stored_period(scope.period)
+    if stored is not None:
+        model = ImpactPeriodStore if dim == "store" else ImpactPeriodCharity
+        return model, [model.first == stored[0], model.months == stored[1]]
+    model = ImpactMonthStore if dim == "store" else ImpactMonthCharity
+    return model, rollup_filters(scope, model)
+
+
+def _one_row_each(scope):
+    """True when network_cells() gives one row per store or charity (nothing to sum)."""
+    return rollups.stored_period(scope.period) is not None or scope.period.count == 1
+
+
 def _store_charity(scope):
     """(per store, per charity) rescued figures, as rows {'store', 'charity', figures...}.
 
-    Network-wide without a category, from the monthly store and charity tables
-    (months x stores cells); otherwise one scan of the scope's day cells, by pair.
+    Network-wide without a category, from the period or monthly store and charity
+    tables (a row per store); otherwise one scan of the scope's day cells, by pair.
     """
     f = factors()
     if network_wide(scope) and not scope.category:
-        stores = _aggregate(rollup_filters(scope, ImpactMonthStore), {"store": ImpactMonthStore.store_id},
-                            model=ImpactMonthStore)
-        charities = _aggregate(rollup_filters(scope, ImpactMonthCharity), {"charity": ImpactMonthCharity.charity_id},
-                               model=ImpactMonthCharity)
+        model, where = network_cells(scope, "store")
+        stores = _aggregate(where, {"store": model.store_id}, model=model)
+        model, where = network_cells(scope, "charity")
+        charities = _aggregate(where, {"charity": model.charity_id}, model=model)
         return ([{"store": r.store, "charity": None, **_figures(r, f)} for r in stores],
                 [{"store": None, "charity": r.charity or None, **_figures(r, f)} for r in charities])
     rows = _aggregate(rollup_filters(scope), {"store": ImpactDay.store_id, "charity": ImpactDay.charity_id})
     pairs = [{"store": r.store, "charity": r.charity or None, **_figures(r, f)} for r in rows]
     return pairs, pairs
+
+
+def _amounts(model, summed):
+    """The figure columns of `model`'s cells (labels as _figures reads them), summed or of one cell."""
+    kg = model.kg_received + model.kg_unweighed
+    value = model.value_declared + model.kg_unvalued * factors()["value_eur_per_kg"]
+    columns = {"lots": model.lots, "kg": kg, "kg_weighed": model.kg_received, "kg_declared": model.kg_unweighed,
+               "kg_food": model.kg_food, "value_eur": value}
+    return [(func.sum(c) if summed else c).label(name) for name, c in columns.items()]
+
+
+def _top(key, model, where, limit, joins=(), summed=True, named=False):
+    """(the `limit` groups of `key` with most kg, as figure rows {'key', 'label', ...}, and how many groups there are).
+
+    `summed=False` when `model` holds one row per group already. `named`: the
+    groups are organisations, named after the limit (ten rows joined, not 30,000).
+    """
+    query = select(key.label("key"), *_amounts(model, summed)).select_from(model)
+    for target, on in joins:
+        query = query.join(target, on)
+    query = query.where(*where)
+    inner = (query.group_by(key) if summed else query).subquery()
+    ranked = (select(inner, func.count().over().label("groups"))
+              .order_by(inner.c.kg.desc(), inner.c.key).limit(limit).subquery())
+    label = Organisation.name if named else ranked.c.key
+    final = select(ranked, label.label("label"))
+    if named:
+        final = final.outerjoin(Organisation, Organisation.id == ranked.c.key)
+    rows = db.session.execute(final.order_by(ranked.c.kg.desc(), ranked.c.key)).all()
+    f = factors()
+    return ([{"key": r.key, "label": r.label or "—", **_figures(r, f)} for r in rows],
+            rows[0].groups if rows else 0)
+
+
+def _rest(total, shown, groups):
+    """The figures of the groups a bounded breakdown leaves out (the total less the shown ones), or None."""
+    if groups <= len(shown):
+        return None
+    rest = {key: total[key] - sum(row[key] for row in shown) for key in total}
+    return {"count": groups - len(shown), **rest}
+
+
+def _bounded(rows, total, limit):
+    """The first `limit` rows of a ranked breakdown and the rest's figures (None when nothing is left out)."""
+    if limit is None or len(rows) <= limit:
+        return rows, None
+    return rows[:limit], _rest(total, rows[:limit], len(rows))
+
+
+def _network_rankings(scope, total, limit):
+    """The network's store, charity and municipality breakdowns, each its `limit` first groups and the rest.
+
+    Three small queries over one row per store or charity (the period tables), each
+    naming its groups: a national network has 30,000 stores; the page shows the first
+    few, exactly, and the others in one row.
+    """
+    figures = {}
+    stores, where = network_cells(scope, "store")
+    charities, charity_where = network_cells(scope, "charity")
+    single = _one_row_each(scope)
+    town_of_store = [(Organisation, Organisation.id == stores.store_id)]
+    for name, rows_and_groups in (
+            ("by_store", lambda: _top(stores.store_id, stores, where, limit, summed=not single, named=True)),
+            ("by_charity", lambda: _top(charities.charity_id, charities, charity_where, limit, summed=not single,
+                                        named=True)),
+            ("by_municipality", lambda: _top(Organisation.municipality, stores, where, limit, joins=town_of_store))):
+        rows, groups = rows_and_groups()
+        for row in rows:
+            row["key"] = row["key"] or None  # no charity (0), no town ('')
+        rows.sort(key=lambda r: (-r["kg"], str(r["label"])))
+        figures[name], figures[name + "_rest"] = rows, _rest(total, rows, groups)
+    return figures
 
 
 def _months(scope, cells):
@@ -205,16 +293,29 @@ def by_municipality(scope, pairs=None, names=None):
     return _ranked(_rollup(stores, "municipality"), lambda k: k or "—")
 
 
-def impact(scope):
-    """Totals and every breakdown of `scope`, from two GROUP BY scans (month x category, store x charity)."""
-    cells, (stores, charities) = _month_category(scope), _store_charity(scope)
+def impact(scope, limit=None):
+    """Totals and every breakdown of `scope`, from two GROUP BY scans (month x category, store x charity).
+
+    With `limit`, the store, charity and municipality breakdowns keep their `limit`
+    groups with most kg and sum the others in `by_store_rest` (etc.: None when none
+    is left out); the totals stay exact. Network-wide without a category they come
+    from one row per store or charity; otherwise from the scope's day cells.
+    """
+    cells = _month_category(scope)
     months = _months(scope, cells)
+    total = add_figures(months)
+    figures = {"total": total, "by_month": months, "by_category": _categories(cells)}
+    if limit is not None and network_wide(scope) and not scope.category:
+        figures.update(_network_rankings(scope, total, limit))
+        return figures
+    stores, charities = _store_charity(scope)
     # One query for the names of every store and charity in the breakdowns.
     names = _names({r["store"] for r in stores} | {r["charity"] for r in charities})
-    return {"total": add_figures(months), "by_month": months, "by_category": _categories(cells),
-            "by_store": _organisations(stores, "store", names)[0],
-            "by_charity": _organisations(charities, "charity", names)[0],
-            "by_municipality": by_municipality(scope, stores, names)}
+    for key, rows in (("by_store", _organisations(stores, "store", names)[0]),
+                      ("by_charity", _organisations(charities, "charity", names)[0]),
+                      ("by_municipality", by_municipality(scope, stores, names))):
+        figures[key], figures[key + "_rest"] = _bounded(rows, total, limit)
+    return figures
 
 
 def health(scope, now=None):
@@ -222,9 +323,12 @@ def health(scope, now=None):
     return stats_health.health(scope, now)
 
 
-def dashboard(scope, now=None):
-    """Everything the coordinator dashboard shows for `scope`."""
-    figures = impact(scope)
+BREAKDOWN_ROWS = 10  # stores, charities and towns the dashboard lists by name (the rest in one row)
+
+
+def dashboard(scope, now=None, limit=BREAKDOWN_ROWS):
+    """Everything the coordinator dashboard shows for `scope` (breakdowns bounded to `limit` groups)."""
+    figures = impact(scope, limit)
     figures["health"] = health(scope, now)
     lots = figures["total"]["lots"]
     figures["health"]["kg_per_pickup"] = figures["total"]["kg"] / lots if lots else None
