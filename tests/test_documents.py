@@ -180,3 +180,17 @@ def test_documents_page_continues_after_equal_times(app, dataset):
         if after is None:
             break
     assert sorted(seen) == sorted(r.id for r in rows) and len(seen) == len(set(seen))
+
+
+def test_coordinator_searches_the_store_of_the_documents(client, dataset, login_as, make_user):
+    login_as(make_user("coordinator"))
+    page = client.get("/coordinamento/documenti?periodo=2025").get_data(as_text=True)
+    assert "<select id=\"f-negozio\"" not in page and 'name="cerca_negozio"' in page  # no list of every store
+    found = client.get("/coordinamento/impatto/organizzazioni?filtro=negozio&per=documenti&cerca_negozio=imola"
+                       "&periodo=2025").get_data(as_text=True)
+    assert "Super Due" in found and "Super Uno" not in found
+    link = re.search(r'href="([^"]+)"', found).group(1).replace("&amp;", "&")
+    assert link.startswith("/coordinamento/documenti?") and f"negozio={dataset.s2.id}" in link and "periodo=2025" in link
+    chosen = client.get(link).get_data(as_text=True)
+    assert "Super Due" in chosen and "Via Indipendenza" not in chosen and "Togli il filtro" in chosen
+    assert client.get("/coordinamento/impatto/organizzazioni?filtro=negozio&per=altro").status_code == 400

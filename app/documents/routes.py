@@ -2,9 +2,9 @@
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.documents.blueprint import bp
+from app.impact import params
 from app.domain import STORAGE_LABELS, category_label
 from app.extensions import db
 from app.models import Organisation, TransportDocument
@@ -153,15 +153,16 @@ def charity_documents():
 def coordinator_documents():
     """Every DDT of the period, optionally for one store, with links to its monthly summaries."""
     period = _period(default=periods.month_period(periods.today().year, periods.today().month).key)
-    stores = db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.kind == "store")
-                                .order_by(Organisation.name)).all()
     store = None
     if request.args.get("negozio"):
         try:
             store = _organisation(int(request.args["negozio"]), "store")
         except ValueError:
             abort(400, _("Punto vendita non trovato: scegline uno dall'elenco."))
+    # The store is searched (a few matches by name or town), not chosen from every store of the network.
+    picker = params.picker("negozio", request.args, store, page="documenti")
     ddts, after = documents.documents_page(period, _after(), store_id=store.id if store else None)
     return render_template("documents/list.html", org=store, period=period, periods=periods.period_choices(),
                            ddts=ddts, after=after, months=list(reversed(period.months)) if store else [],
-                           quarters=[], stores=stores, month_label=periods.month_label)
+                           quarters=[], picker=picker, suggestions_limit=params.SUGGESTIONS,
+                           min_query=params.MIN_QUERY, month_label=periods.month_label)

@@ -87,17 +87,22 @@ def filter_options():
             "periods": periods.period_choices()}
 
 
-def picker(param, args, chosen=None):
+# Pages that filter by a searched organisation: the key the suggestions endpoint takes (?per=) -> endpoint.
+PICKER_PAGES = {"impatto": "impact.dashboard", "documenti": "documents.coordinator_documents"}
+
+
+def picker(param, args, chosen=None, page="impatto"):
     """The state of one organisation search field: the chosen organisation and the link that drops it,
-    the query and its matches, each with the dashboard link that picks it (keeping the other filters)."""
+    the query and its matches, each with the link to `page` that picks it (keeping the other filters)."""
     param, kind, search = next(p for p in PICKERS if p[0] == param)
+    endpoint = PICKER_PAGES[page]
     query = (args.get(search) or "").strip()[:80]
     found = suggestions(kind, query) if query else None
     matches = None if found is None else [
         {"id": row.id, "name": row.name, "municipality": row.municipality,
-         "url": url_for("impact.dashboard", **link_args(args, **{param: row.id}))} for row in found]
+         "url": url_for(endpoint, **link_args(args, **{param: row.id}))} for row in found]
     return {"param": param, "kind": kind, "search": search, "chosen": chosen, "query": query, "matches": matches,
-            "clear_url": url_for("impact.dashboard", **link_args(args, **{param: None}))}
+            "page": page, "clear_url": url_for(endpoint, **link_args(args, **{param: None}))}
 
 
 def pickers(args, chosen):

@@ -42,7 +42,10 @@ def organisation_suggestions():
     param = request.args.get("filtro")
     if param not in [p for p, _kind, _search in params.PICKERS]:
         abort(400, _("Filtro sconosciuto: scegli «negozio» o «ente»."))
-    picker = params.picker(param, request.args)
+    page = request.args.get("per", "impatto")
+    if page not in params.PICKER_PAGES:
+        abort(400, _("Pagina sconosciuta: scegli «impatto» o «documenti»."))
+    picker = params.picker(param, request.args, page=page)
     return render_template("impact/_org_suggestions.html", picker=picker, suggestions_limit=params.SUGGESTIONS,
                            min_query=params.MIN_QUERY)
 
