@@ -58,6 +58,8 @@ PAGES = [
     ("coordinator: board", "/coordinamento/ritiri", "coordinator"),
     ("coordinator: dashboard 12 months", "/coordinamento/impatto?periodo=12m", "coordinator"),
     ("coordinator: DDT list", "/coordinamento/documenti", "coordinator"),
+    ("coordinator: organisations", "/coordinamento/organizzazioni", "coordinator"),
+    ("coordinator: rota week", "/coordinamento/turni", "coordinator"),
     ("public: home", "/", None),
     ("open data JSON", "/open-data/impatto.json", None),
     ("open data CSV", "/open-data/impatto.csv", None),
