@@ -126,3 +126,20 @@ def test_a_curve_of_thousands_of_charities_draws_sixty_vertices_ends_included():
 def test_the_ddt_subscriber_runs_before_the_rollups_whatever_the_import_order():
     """The rollups read the DDT's carrier: importing them first must not put them first."""
     assert SUBSCRIBERS.index(documents.issue_on_pickup) < SUBSCRIBERS.index(rollups.sync_on_operation)
+
+
+def test_a_month_without_food_is_measured_once_and_again_at_its_first_pickup(app, network, monkeypatch):
+    """A month with no cells has no version row: it is kept as empty until its first cell makes one."""
+    charities, give = network
+    give(charities[0], 30, 3)
+    give(charities[1], 10, 4)  # May has nothing yet
+    equity.equity(Scope(period=PERIOD))
+    measured = []
+    original = equity._month_figures
+    monkeypatch.setattr(equity, "_month_figures", lambda c, kg: measured.append(sorted(kg)) or original(c, kg))
+    assert equity.equity(Scope(period=PERIOD))["by_month"][2]["kg"] == 0
+    assert measured == []  # May, empty, came from the cache
+    give(charities[2], 50, 5)  # May's first pickup
+    got = equity.equity(Scope(period=PERIOD))["by_month"]
+    assert measured == [[charities[2].id]] and got[2]["kg"] == pytest.approx(50)
+    _same(got, _fresh(Scope(period=PERIOD)))

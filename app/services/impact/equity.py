@@ -152,8 +152,10 @@ def _network_months(scope, charities):
     firsts = [date(year, month, 1) for year, month in scope.period.months]
     digest = _digest(charities)
     cache = current_app.extensions.setdefault(CACHE, {})
+    # A month cached without cells (key None) is read again (through the month index: no rows while
+    # it has none), so the first cell it gets is seen.
     known = [(month, *cache[month]["key"]) for month in firsts
-             if month in cache and cache[month]["charities"] == digest]
+             if month in cache and cache[month]["charities"] == digest and cache[month]["key"] is not None]
     v, c = ImpactMonthVersion, ImpactMonthCharity
     # The months to read: those not known here, and the known ones whose version moved (read
     # from the dozen version rows first, so that only their cells are scanned). Every month with
@@ -181,12 +183,14 @@ def _network_months(scope, charities):
     by_month = []
     for (year, month), first in zip(scope.period.months, firsts):
         entry = cache.get(first)
-        if entry and entry["charities"] == digest and first in current and entry["key"] == current[first]:
+        # A month without a version row has no cells (the first cell of a month makes its row in the
+        # same transaction): its key is None until then, and its figures are those of no food.
+        key = current.get(first)
+        if entry and entry["charities"] == digest and entry["key"] == key:
             figures = entry["figures"]
         else:
             figures = _month_figures(charities, kg.get(first, {}))
-            if first in current:  # a month without a version (never changed) is measured each time
-                cache[first] = {"key": current[first], "charities": digest, "figures": figures}
+            cache[first] = {"key": key, "charities": digest, "figures": figures}
         by_month.append({"year": year, "month": month, **figures})
     return by_month
 
