@@ -31,6 +31,7 @@ def upgrade():
                               postgresql_where=sa.text(TRANSFER), sqlite_where=sa.text(TRANSFER))
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.create_index('ix_organisation_kind_province', ['kind', 'province'], unique=False)
+        batch_op.create_index('ix_organisation_active_kind', ['active', 'kind'], unique=False)
 
 
 def downgrade():
@@ -39,4 +40,5 @@ def downgrade():
         batch_op.drop_index('ix_donation_recipient_status')
         batch_op.drop_index('ix_donation_window_end')
     with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_index('ix_organisation_active_kind')
         batch_op.drop_index('ix_organisation_kind_province')
