@@ -24,6 +24,7 @@ the months whose figure is not known at that version: the figures stay exact,
 and only the month that changed (the current one, usually) is measured again.
 """
 import hashlib
+from array import array
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -46,7 +47,7 @@ SHOWN = 10  # charities listed at each end of the kg-per-person table
 LORENZ_POINTS = 60  # vertices drawn of the Lorenz curve (the Gini uses them all)
 
 
-@dataclass
+@dataclass(slots=True)
 class Share:
     """One charity's food and people in a period."""
 
@@ -90,7 +91,8 @@ class Equity:
 
 def measure(shares):
     """Gini and Lorenz points of `shares` (population-weighted, see module doc)."""
-    shares = sorted((s for s in shares if s.people > 0), key=lambda s: (s.kg_per_person, s.charity_id))
+    # Sorted by (kg per person, id): ids are unique, so the shares themselves are never compared.
+    shares = [s for _ratio, _id, s in sorted((s.kg / s.people, s.charity_id, s) for s in shares if s.people > 0)]
     people, kg = sum(s.people for s in shares), sum(s.kg for s in shares)
     if not shares or kg <= 0:
         return Equity(shares=shares, gini=None, lorenz=[])
@@ -110,7 +112,7 @@ def _counted():
 
 def _charities():
     return db.session.execute(select(Organisation.id, Organisation.name, Organisation.people_served_week)
-                              .where(*_counted())).all()
+                              .where(*_counted()).order_by(Organisation.id)).all()
 
 
 def _charities_with_kg(scope):
@@ -119,7 +121,8 @@ def _charities_with_kg(scope):
     kg = (select(model.charity_id, func.sum(model.kg_received + model.kg_unweighed).label("kg"))
           .where(*where, model.charity_id != NONE_ID).group_by(model.charity_id).subquery())
     return db.session.execute(select(Organisation.id, Organisation.name, Organisation.people_served_week, kg.c.kg)
-                              .outerjoin(kg, kg.c.charity_id == Organisation.id).where(*_counted())).all()
+                              .outerjoin(kg, kg.c.charity_id == Organisation.id).where(*_counted())
+                              .order_by(Organisation.id)).all()
 
 
 def _kg_by(scope, by_month=False):
@@ -133,12 +136,18 @@ def _kg_by(scope, by_month=False):
 
 
 def _digest(charities):
-    """What the monthly figures depend on besides the cells: which charities count, with how many people."""
-    text = ";".join(f"{c.id}:{c.people_served_week}" for c in sorted(charities, key=lambda c: c.id))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """What the monthly figures depend on besides the cells: which charities count, with how many people.
+
+    `charities` come in id order (the queries sort them).
+    """
+    return hashlib.sha256(array("q", [n for c in charities for n in (c.id, c.people_served_week)]).tobytes()).hexdigest()
 
 
 def _month_figures(charities, kg):
+    """{'gini', 'kg', 'people'} of a month from its kg per charity id (a month with no food needs no sorting)."""
+    if not any(kg.get(c.id, 0.0) for c in charities):
+        return {"gini": None, "kg": float(sum(kg.get(c.id, 0.0) for c in charities)),
+                "people": sum(c.people_served_week for c in charities)}
     figures = measure([Share(c.id, c.name, c.people_served_week, kg.get(c.id, 0.0)) for c in charities])
     return {"gini": figures.gini, "kg": figures.kg, "people": figures.people}
 
