@@ -104,6 +104,10 @@ def upgrade():
     op.get_bind().execute(sa.text(
         "INSERT INTO impact_month_version (month, version, token) SELECT month, 1, :token "
         "FROM impact_month_category GROUP BY month"), {"token": secrets.token_hex(8)})
+    if op.get_bind().dialect.name == "postgresql":
+        # Statistics for the planner now (autovacuum may be off): the pages' reads rely on them.
+        op.execute("ANALYZE health_source, health_month, health_minutes, volunteer_month, volunteer_span, "
+                   "impact_period_store, impact_period_charity, impact_month_version")
 
 
 def _fill_periods():
@@ -126,7 +130,7 @@ def _fill_periods():
             f"INSERT INTO {table} (first, months, {dim}, {amounts}) "
             f"SELECT {shifted('o.k')}, 12, {dim}, {sums} FROM {monthly} CROSS JOIN ({offsets}) AS o "
             f"GROUP BY {shifted('o.k')}, {dim} UNION ALL "
-            f"SELECT {quarter}, 3, {dim}, {sums} FROM {monthly} GROUP BY {quarter}, {dim}"))
+            f"SELECT {quarter}, 3, {dim}, {sums} FROM {monthly} GROUP BY {quarter}, {dim} ORDER BY 1, 2, 3"))
 
 
 def _instant(value):

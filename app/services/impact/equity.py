@@ -24,6 +24,7 @@ the months whose figure is not known at that version: the figures stay exact,
 and only the month that changed (the current one, usually) is measured again.
 """
 import hashlib
+from array import array
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -46,7 +47,7 @@ SHOWN = 10  # charities listed at each end of the kg-per-person table
 LORENZ_POINTS = 60  # vertices drawn of the Lorenz curve (the Gini uses them all)
 
 
-@dataclass
+@dataclass(slots=True)
 class Share:
     """One charity's food and people in a period."""
 
@@ -62,45 +63,61 @@ class Share:
 
 @dataclass
 class Equity:
-    """The equity figures of one period (or month): shares sorted by kg per person, the Gini, the Lorenz points."""
+    """The equity figures of one period (or month): shares sorted by kg per person, the Gini, the Lorenz points.
 
-    shares: list
+    `rows` are the shares as plain tuples (kg per person, charity id, name, people, kg), in that order: a
+    national network has 8,000 charities, and a page needs only a few of them as Share objects.
+    """
+
+    rows: list
     gini: float | None
     lorenz: list = field(default_factory=list)  # [(people share, kg share)] from (0, 0) to (1, 1)
 
     @property
+    def shares(self):
+        return [Share(charity_id, name, people, kg) for _ratio, charity_id, name, people, kg in self.rows]
+
+    @property
     def kg(self):
-        return sum(s.kg for s in self.shares)
+        return sum(row[4] for row in self.rows)
 
     @property
     def people(self):
-        return sum(s.people for s in self.shares)
+        return sum(row[3] for row in self.rows)
 
     def ends(self, count=SHOWN):
         """{'most': the `count` shares with most kg per person, 'middle': the others as {'count', 'kg',
         'people'} (None when none), 'least': the `count` with least}: what a page lists of thousands."""
-        ranked = list(reversed(self.shares))
-        if len(ranked) <= 2 * count:
-            return {"most": ranked, "middle": None, "least": []}
-        middle = ranked[count:-count]
-        return {"most": ranked[:count], "least": ranked[-count:],
-                "middle": {"count": len(middle), "kg": sum(s.kg for s in middle),
-                           "people": sum(s.people for s in middle)}}
+        def shares(rows):
+            return [Share(charity_id, name, people, kg) for _ratio, charity_id, name, people, kg in reversed(rows)]
+        if len(self.rows) <= 2 * count:
+            return {"most": shares(self.rows), "middle": None, "least": []}
+        middle = self.rows[count:-count]
+        return {"most": shares(self.rows[-count:]), "least": shares(self.rows[:count]),
+                "middle": {"count": len(middle), "kg": sum(row[4] for row in middle),
+                           "people": sum(row[3] for row in middle)}}
 
 
 def measure(shares):
     """Gini and Lorenz points of `shares` (population-weighted, see module doc)."""
-    shares = sorted((s for s in shares if s.people > 0), key=lambda s: (s.kg_per_person, s.charity_id))
-    people, kg = sum(s.people for s in shares), sum(s.kg for s in shares)
-    if not shares or kg <= 0:
-        return Equity(shares=shares, gini=None, lorenz=[])
+    return measure_rows([(s.charity_id, s.name, s.people, s.kg) for s in shares])
+
+
+def measure_rows(charities):
+    """measure() of (charity id, name, people, kg) tuples (no object per charity)."""
+    # Sorted by (kg per person, id): ids are unique, so nothing else is compared.
+    rows = sorted((kg / people, charity_id, name, people, kg) for charity_id, name, people, kg in charities
+                  if people > 0)
+    people, kg = sum(row[3] for row in rows), sum(row[4] for row in rows)
+    if not rows or kg <= 0:
+        return Equity(rows=rows, gini=None, lorenz=[])
     points, x, y, area = [(0.0, 0.0)], 0.0, 0.0, 0.0
-    for share in shares:
-        nx, ny = x + share.people / people, y + share.kg / kg
+    for _ratio, _charity_id, _name, share_people, share_kg in rows:
+        nx, ny = x + share_people / people, y + share_kg / kg
         area += (nx - x) * (ny + y)
         points.append((nx, ny))
         x, y = nx, ny
-    return Equity(shares=shares, gini=max(0.0, 1.0 - area), lorenz=points)
+    return Equity(rows=rows, gini=max(0.0, 1.0 - area), lorenz=points)
 
 
 def _counted():
@@ -109,8 +126,9 @@ def _counted():
 
 
 def _charities():
-    return db.session.execute(select(Organisation.id, Organisation.name, Organisation.people_served_week)
-                              .where(*_counted())).all()
+    # Core rows (the session's connection): thousands of them, no ORM loading needed.
+    return db.session.connection().execute(select(Organisation.id, Organisation.name, Organisation.people_served_week)
+                                           .where(*_counted()).order_by(Organisation.id)).all()
 
 
 def _charities_with_kg(scope):
@@ -118,8 +136,9 @@ def _charities_with_kg(scope):
     model, where = stats.network_cells(scope, "charity")
     kg = (select(model.charity_id, func.sum(model.kg_received + model.kg_unweighed).label("kg"))
           .where(*where, model.charity_id != NONE_ID).group_by(model.charity_id).subquery())
-    return db.session.execute(select(Organisation.id, Organisation.name, Organisation.people_served_week, kg.c.kg)
-                              .outerjoin(kg, kg.c.charity_id == Organisation.id).where(*_counted())).all()
+    return db.session.connection().execute(
+        select(Organisation.id, Organisation.name, Organisation.people_served_week, kg.c.kg)
+        .outerjoin(kg, kg.c.charity_id == Organisation.id).where(*_counted()).order_by(Organisation.id)).all()
 
 
 def _kg_by(scope, by_month=False):
@@ -133,13 +152,20 @@ def _kg_by(scope, by_month=False):
 
 
 def _digest(charities):
-    """What the monthly figures depend on besides the cells: which charities count, with how many people."""
-    text = ";".join(f"{c.id}:{c.people_served_week}" for c in sorted(charities, key=lambda c: c.id))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """What the monthly figures depend on besides the cells: which charities count, with how many people.
+
+    `charities`: (id, name, people) in id order (the queries sort them).
+    """
+    numbers = array("q", [n for charity_id, _name, people in charities for n in (charity_id, people)])
+    return hashlib.sha256(numbers.tobytes()).hexdigest()
 
 
 def _month_figures(charities, kg):
-    figures = measure([Share(c.id, c.name, c.people_served_week, kg.get(c.id, 0.0)) for c in charities])
+    """{'gini', 'kg', 'people'} of a month from its kg per charity id (a month with no food needs no sorting)."""
+    if not kg:
+        return {"gini": None, "kg": 0.0, "people": sum(people for _id, _name, people in charities)}
+    figures = measure_rows([(charity_id, name, people, kg.get(charity_id, 0.0))
+                            for charity_id, name, people in charities])
     return {"gini": figures.gini, "kg": figures.kg, "people": figures.people}
 
 
@@ -201,19 +227,21 @@ def equity(scope, whole_period=True):
     `whole_period=False` leaves the period's own figure out ('period' is None): open data needs the months only.
     """
     if stats.network_wide(scope) and not scope.category:
-        charities = _charities_with_kg(scope) if whole_period else _charities()
-        period = measure([Share(c.id, c.name, c.people_served_week, float(c.kg or 0)) for c in charities]) \
-            if whole_period else None
-        return {"period": period, "by_month": _network_months(scope, charities)}
-    charities = _charities()
+        if not whole_period:
+            return {"period": None, "by_month": _network_months(scope, [tuple(row) for row in _charities()])}
+        rows = _charities_with_kg(scope)
+        period = measure_rows([(charity_id, name, people, float(kg or 0)) for charity_id, name, people, kg in rows])
+        return {"period": period, "by_month": _network_months(scope, [tuple(row[:3]) for row in rows])}
+    charities = [tuple(row) for row in _charities()]  # (id, name, people)
     if scope.charity_id is not None:  # one charity alone has nothing to be even with
-        charities = [c for c in charities if c.id == scope.charity_id]
+        charities = [c for c in charities if c[0] == scope.charity_id]
     months, total = {}, {}
     keys = ["%d-%02d" % m for m in scope.period.months]
     for key, charity_id, kg in _kg_by(scope, by_month=True):  # the period's totals are the months' sums
         months.setdefault(key, {})[charity_id] = float(kg or 0)
         total[charity_id] = total.get(charity_id, 0.0) + float(kg or 0)
-    period = measure([Share(c.id, c.name, c.people_served_week, total.get(c.id, 0.0)) for c in charities])
+    period = measure_rows([(charity_id, name, people, total.get(charity_id, 0.0))
+                           for charity_id, name, people in charities])
     by_month = [{"year": year, "month": month, **_month_figures(charities, months.get(key, {}))}
                 for (year, month), key in zip(scope.period.months, keys)]
     return {"period": period, "by_month": by_month}

@@ -24,8 +24,8 @@ import secrets
 import time
 from datetime import date
 
-from sqlalchemy import (Date, Integer, String, case, cast, delete, func, insert, literal, select, true, tuple_, type_coerce,
-                        union_all)
+from sqlalchemy import (Date, Integer, String, case, cast, delete, func, insert, literal, literal_column, select, text,
+                        true, tuple_, type_coerce, union_all)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -307,7 +307,8 @@ def _period_select(dim, monthly):
     quarter = _quarter_of(m.month)
     quarters = select(quarter.label("first"), literal(3).label("months"), getattr(m, dim), *sums) \
         .group_by(quarter, getattr(m, dim))
-    return union_all(rolling, quarters)
+    # In key order: a period's rows sit together on disk, so a page reads few blocks for 30,000 stores.
+    return union_all(rolling, quarters).order_by(*(literal_column(str(n)) for n in (1, 2, 3)))
 
 
 def _sum_cells():
@@ -367,6 +368,12 @@ def rebuild(batch=5000):
     began = time.perf_counter()
     last_rebuild["health_donations"] = health_rollups.rebuild(batch)
     last_rebuild["health_seconds"] = time.perf_counter() - began
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics for the planner: the pages' small reads need them (an open window's
+        # few rows through its index, not a scan), and autovacuum may be off or late.
+        tables = [ImpactSource, *(m for m, _k in TABLES), *(m for m, _d, _m in PERIOD_TABLES), ImpactMonthVersion,
+                  *health_rollups.TABLES]
+        db.session.execute(text("ANALYZE " + ", ".join(m.__tablename__ for m in tables)))
     db.session.commit()
     return sources, cells
 
