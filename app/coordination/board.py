@@ -16,10 +16,12 @@ from app.coordination.blueprint import bp
 from app.coordination.forms import DecisionForm
 from app.extensions import db
 from app.htmx import render_page_or_fragment
-from app.models import Donation, Flag, Organisation
+from app.impact import choices
+from app.models import Donation, Flag
 from app.models.base import utcnow
 from app.services.logistics import pickups
 from app.services.ops import rules
+from app.services.food import recipients
 from app.services.food.timeline import timeline
 from app.volunteer.actions import apply_form, category, message
 
@@ -73,14 +75,33 @@ def board():
 @bp.route("/ritiri/<int:donation_id>")
 def board_donation(donation_id):
     """One donation for the coordinator: flags, change of charity, release of a claim, the full log."""
-    donation = db.get_or_404(Donation, donation_id)
-    charities = db.session.scalars(select(Organisation).where(
-        Organisation.kind == "charity", Organisation.active.is_(True)).order_by(Organisation.name)).all()
+    return _donation_page(db.get_or_404(Donation, donation_id), request.args)
+
+
+def _donation_page(donation, values):
+    """The donation's page; `values` (query or posted form) carry the search of the change of charity."""
     flags = db.session.scalars(select(Flag).where(Flag.donation_id == donation.id)
                                .order_by(Flag.created_at.desc())).all()
-    return render_template("coordination/board_donation.html", donation=donation, charities=charities,
-                           flags=flags, flag_labels=FLAG_LABELS, form=DecisionForm(),
-                           timeline=timeline(donation, include_refused=True))
+    return render_template("coordination/board_donation.html", donation=donation, flags=flags,
+                           flag_labels=FLAG_LABELS, form=DecisionForm(), recipient=_recipient_choice(donation, values),
+                           override=values.get("override") == "1", timeline=timeline(donation, include_refused=True))
+
+
+def _recipient_choice(donation, values):
+    """The charity field of «Cambia ente»: the current one, the eligible nearest (in the proposal's order)
+    and any active charity found by name or town (the override covers those failing the rules).
+
+    Bounded: the proposal's rules run on the charities nearest to the store only
+    (recipients.nearby_candidates), whatever the size of the network.
+    """
+    if donation.status not in ("posted", "claimed"):
+        return None
+    nearby = recipients.nearby_candidates(donation.store, donation.category, donation.needs_cold,
+                                          donation.window_start, donation.window_end, kg=donation.kg_declared,
+                                          crates=donation.crates_count, exclude_id=donation.id)
+    options = [choices.option(c.org.id, c.org.name, c.org.municipality, c.distance_km) for c in nearby]
+    return choices.field("recipient_id", "ente", values, values.get("recipient_id") or donation.recipient_id,
+                         [(_("Adatti, i più vicini al punto vendita"), options)], _("Ente"), required=True)
 
 
 def _after(result, donation_id):
@@ -90,7 +111,12 @@ def _after(result, donation_id):
 
 @bp.route("/ritiri/<int:donation_id>/ente", methods=["POST"])
 def reassign(donation_id):
-    """Send the donation to another charity (donation.reassign), with an override if confirmed."""
+    """Send the donation to another charity (donation.reassign), with an override if confirmed.
+
+    The «Cerca» button without script posts here too: the page comes back with the matches, nothing applied.
+    """
+    if choices.searching(request.form):
+        return _donation_page(db.get_or_404(Donation, donation_id), request.form)
     result = apply_form("donation.reassign", donation_id=donation_id,
                         recipient_id=request.form.get("recipient_id"),
                         override=request.form.get("override") == "1")

@@ -4,22 +4,15 @@ from datetime import date, timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-
 from app.coordination.blueprint import bp
 from app.extensions import db
-from app.models import Organisation
+from app.impact import choices
 from app.models.base import utcnow
 from app.models.rota import PickupSchedule
-from app.rota.forms import schedule_payload, values_of
+from app.rota.forms import organisation_fields, schedule_payload, values_of
 from app.services import ops
 from app.services.rota import fairness, queries
 from app.services.rota.recurrence import local_day
-
-
-def _orgs(kind):
-    return db.session.scalars(select(Organisation).where(Organisation.kind == kind, Organisation.active.is_(True))
-                              .order_by(Organisation.name)).all()
 
 
 def _apply(kind, **fields):
@@ -45,9 +38,12 @@ def rota():
 
 
 def _schedule_page(schedule, values, errors, status=200):
+    """The schedule form; the store (new schedules) and the charity are searched, never listed in full."""
+    search = request.form if request.method == "POST" else request.args
+    fields = organisation_fields(values, search, errors, store=schedule.store if schedule else None,
+                                 choose_store=schedule is None)
     return render_template("rota/schedule_form.html", schedule=schedule, values=values, errors=errors,
-                           stores=_orgs("store") if schedule is None else None, charities=_orgs("charity"),
-                           op_id=ops.new_op_id()), status
+                           org_fields=fields, op_id=ops.new_op_id()), status
 
 
 @bp.route("/turni/nuovo", methods=["GET", "POST"])
@@ -55,6 +51,8 @@ def new_schedule():
     """Create a store's pickup schedule (schedule.create); its slots are generated at once."""
     if request.method == "GET":
         return _schedule_page(None, values_of(), {})
+    if choices.searching(request.form):  # the search without script: the form again, nothing applied
+        return _schedule_page(None, values_of(form=request.form), {})
     result = _apply("schedule.create", store_id=request.form.get("store_id"), **schedule_payload(request.form))
     if _ok(result):
         flash(_("Ritiro programmato creato: %(n)d turni generati.", n=result.get("slots_created", 0)), "success")
@@ -68,6 +66,8 @@ def edit_schedule(schedule_id):
     schedule = db.get_or_404(PickupSchedule, schedule_id)
     if request.method == "GET":
         return _schedule_page(schedule, values_of(schedule), {})
+    if choices.searching(request.form):
+        return _schedule_page(schedule, values_of(form=request.form), {})
     result = _apply("schedule.edit", schedule_id=schedule.id, **schedule_payload(request.form))
     if _ok(result):
         flash(_("Ritiro programmato aggiornato.") if result.get("changed") else _("Nessuna modifica."), "success")

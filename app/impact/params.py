@@ -6,13 +6,14 @@ matches of a name or town, and `?negozio=<id>` / `?ente=<id>` stay the filters.
 """
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.domain import CATEGORIES
 from app.extensions import db
 from app.models import Organisation
 from app.services import ServiceError
 from app.services.impact import periods, stats
+from app.services.people import directory
 
 SUGGESTIONS = 10  # matches shown under a search field
 MIN_QUERY = 2  # letters before searching
@@ -68,17 +69,12 @@ def scope_from(args, **fixed):
     return read_filters(args, **fixed)[0]
 
 
-def suggestions(kind, query, limit=SUGGESTIONS):
+def suggestions(kind, query, limit=SUGGESTIONS, active_only=False):
     """Up to `limit` organisations of `kind` whose name or town contains `query` (by name); None if too short."""
     query = (query or "").strip()[:80]
     if len(query) < MIN_QUERY:
         return None
-    o = Organisation
-    return db.session.execute(
-        select(o.id, o.name, o.municipality)
-        .where(o.kind == kind, or_(o.name.icontains(query, autoescape=True),
-                                   o.municipality.icontains(query, autoescape=True)))
-        .order_by(o.name, o.id).limit(limit)).all()
+    return directory.search(kind, query, limit, active_only=active_only)
 
 
 def filter_options():
@@ -89,15 +85,28 @@ def filter_options():
 
 # Pages that filter by a searched organisation: the key the suggestions endpoint takes (?per=) -> endpoint.
 PICKER_PAGES = {"impatto": "impact.dashboard", "documenti": "documents.coordinator_documents"}
+# POST forms whose <select> of organisations a search fills (?per=modulo&campo=<the select's id>), see
+# app/impact/choices.py: the matches are buttons that put the organisation in the select, not links.
+FORM_PAGE = "modulo"
+FORM_FIELDS = ("recipient_id", "s-recipient", "s-store")
 
 
-def picker(param, args, chosen=None, page="impatto"):
+def picker(param, args, chosen=None, page="impatto", field=None):
     """The state of one organisation search field: the chosen organisation and the link that drops it,
-    the query and its matches, each with the link to `page` that picks it (keeping the other filters)."""
+    the query and its matches, each with the link to `page` that picks it (keeping the other filters).
+
+    With `field` (the id of a form's <select>, page FORM_PAGE) the matches are active organisations
+    only and carry no link: the form's select takes them (see app/impact/choices.py).
+    """
     param, kind, search = next(p for p in PICKERS if p[0] == param)
-    endpoint = PICKER_PAGES[page]
     query = (args.get(search) or "").strip()[:80]
-    found = suggestions(kind, query) if query else None
+    found = suggestions(kind, query, active_only=field is not None) if query else None
+    if field is not None:
+        matches = None if found is None else [
+            {"id": row.id, "name": row.name, "municipality": row.municipality} for row in found]
+        return {"param": param, "kind": kind, "search": search, "chosen": chosen, "query": query,
+                "matches": matches, "page": FORM_PAGE, "field": field}
+    endpoint = PICKER_PAGES[page]
     matches = None if found is None else [
         {"id": row.id, "name": row.name, "municipality": row.municipality,
          "url": url_for(endpoint, **link_args(args, **{param: row.id}))} for row in found]

@@ -50,6 +50,26 @@ def organisation_suggestions():
                            min_query=params.MIN_QUERY)
 
 
+@bp.route("/organizzazioni/cerca")
+@role_required("coordinator", "store")
+def form_suggestions():
+    """The same search for a POST form's <select> of organisations (?campo=<its id>): buttons that fill it.
+
+    Coordinators search stores and charities; store staff only charities (the schedule they propose).
+    """
+    param = request.args.get("filtro")
+    if param not in [p for p, _kind, _search in params.PICKERS]:
+        abort(400, _("Filtro sconosciuto: scegli «negozio» o «ente»."))
+    if param != "ente" and not current_user.has_role("coordinator"):
+        abort(403, _("Puoi cercare solo gli enti beneficiari."))
+    field = request.args.get("campo")
+    if field not in params.FORM_FIELDS:
+        abort(400, _("Campo del modulo sconosciuto."))
+    picker = params.picker(param, request.args, field=field)
+    return render_template("impact/_org_suggestions.html", picker=picker, suggestions_limit=params.SUGGESTIONS,
+                           min_query=params.MIN_QUERY)
+
+
 @bp.route("/coordinamento/impatto.csv")
 @role_required("coordinator")
 def export_csv():

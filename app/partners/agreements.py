@@ -4,7 +4,8 @@ from datetime import timedelta
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.models import Organisation
@@ -18,27 +19,66 @@ PAGE = 50
 FIELDS = ("agreement_kind", "starts_on", "ends_on", "signatory_name", "signatory_role", "network_signatory", "notes")
 
 
-def _page_args():
-    try:
-        return max(int(request.args.get("pagina", 1)), 1)
-    except ValueError:
-        return 1
+def _search():
+    """The ?q= of the list: part of an organisation's name, town or province (spaces tidied, 80 characters)."""
+    return " ".join((request.args.get("q") or "").split())[:80]
+
+
+def _matching(query):
+    """The condition on Organisation for the search `query` (None: no search)."""
+    if not query:
+        return None
+    return or_(*(column.icontains(query, autoescape=True) for column in (
+        Organisation.name, Organisation.municipality, Organisation.province)))
+
+
+def _agreements_page(query, after):
+    """One page of agreements, soonest to end first (open-ended last), after the agreement `after`."""
+    order = (Agreement.ends_on.is_(None), Agreement.ends_on, Agreement.id)
+    stmt = select(Agreement).join(Agreement.organisation).options(contains_eager(Agreement.organisation))
+    if query:
+        stmt = stmt.where(_matching(query))
+    last = db.session.get(Agreement, after) if after else None
+    if last is not None and last.ends_on is None:
+        stmt = stmt.where(Agreement.ends_on.is_(None), Agreement.id > last.id)
+    elif last is not None:
+        stmt = stmt.where(or_(Agreement.ends_on.is_(None), Agreement.ends_on > last.ends_on,
+                              and_(Agreement.ends_on == last.ends_on, Agreement.id > last.id)))
+    rows = db.session.scalars(stmt.order_by(*order).limit(PAGE + 1)).all()
+    return rows[:PAGE], rows[PAGE - 1].id if len(rows) > PAGE else None, last is not None
+
+
+def _missing_page(query, day, after):
+    """One page of active stores and charities without a signed agreement in force, by name, after `after`."""
+    covered = select(Agreement.organisation_id).where(Agreement.status == "signed", Agreement.ends_on >= day)
+    where = [Organisation.kind.in_(("store", "charity")), Organisation.active.is_(True),
+             Organisation.id.not_in(covered)]
+    if query:
+        where.append(_matching(query))
+    last = db.session.get(Organisation, after) if after else None
+    if last is not None:
+        where.append(tuple_(Organisation.name, Organisation.id) > tuple_(last.name, last.id))
+    rows = db.session.scalars(select(Organisation).where(*where)
+                              .order_by(Organisation.name, Organisation.id).limit(PAGE + 1)).all()
+    return rows[:PAGE], rows[PAGE - 1].id if len(rows) > PAGE else None, last is not None
 
 
 @bp.route("/coordinamento/convenzioni")
 @role_required("coordinator")
 def index():
-    """Every agreement, soonest to end first, with those about to lapse and partners without one."""
+    """The agreements, soonest to end first, with those about to lapse and partners without one.
+
+    Both lists are searchable (?q= in name, town or province) and keyset-paged, PAGE
+    rows at a time: ?dopo=<agreement id> goes on after that agreement,
+    ?dopo_senza=<organisation id> after that organisation among those without one.
+    """
     day = agreements.today()
-    page = _page_args()
-    rows = db.session.scalars(select(Agreement).order_by(Agreement.ends_on.is_(None), Agreement.ends_on,
-                                                         Agreement.id).offset((page - 1) * PAGE).limit(PAGE + 1)).all()
-    covered = select(Agreement.organisation_id).where(Agreement.status == "signed", Agreement.ends_on >= day)
-    missing = db.session.scalars(select(Organisation).where(
-        Organisation.kind.in_(("store", "charity")), Organisation.active.is_(True), Organisation.id.not_in(covered))
-        .order_by(Organisation.name).limit(PAGE)).all()
-    return render_template("partners/agreements.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page,
-                           lapsing=agreements.lapsing(day), missing=missing, day=day, kinds=AGREEMENT_KINDS,
+    query = _search()
+    rows, after, paged = _agreements_page(query, request.args.get("dopo", type=int))
+    missing, missing_after, missing_paged = _missing_page(query, day, request.args.get("dopo_senza", type=int))
+    return render_template("partners/agreements.html", rows=rows, after=after, paged=paged, query=query,
+                           missing=missing, missing_after=missing_after, missing_paged=missing_paged,
+                           day=day, kinds=AGREEMENT_KINDS,
                            labels=agreements.KIND_LABELS, agreements=agreements)
 
 

@@ -4,10 +4,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import Organisation
+from app.impact import choices
 from app.models.base import utcnow
 from app.models.rota import PickupSchedule, Slot
-from app.rota.forms import schedule_payload, values_of
+from app.rota.forms import organisation_fields, schedule_payload, values_of
 from app.services import ops
 from app.services.food.donations import local
 from app.services.rota import queries
@@ -61,11 +61,12 @@ def no_show(slot_id):
     return redirect(url_for("store.home"))
 
 
-def _proposal_page(schedule, values, errors, status=200):
-    charities = db.session.scalars(db.select(Organisation).where(
-        Organisation.kind == "charity", Organisation.active.is_(True)).order_by(Organisation.name)).all()
-    return render_template("rota/schedule_form.html", schedule=schedule, values=values, errors=errors, stores=None,
-                           charities=charities, proposing=True, op_id=ops.new_op_id()), status
+def _proposal_page(store, schedule, values, errors, status=200):
+    """The proposal form: the charities nearest to the store first, any other by search."""
+    search = request.form if request.method == "POST" else request.args
+    return render_template("rota/schedule_form.html", schedule=schedule, values=values, errors=errors,
+                           org_fields=organisation_fields(values, search, errors, store=store), proposing=True,
+                           op_id=ops.new_op_id()), status
 
 
 @bp.route("/turni/proposta", methods=["GET", "POST"])
@@ -81,13 +82,16 @@ def propose_schedule(schedule_id=None):
         if schedule.store_id != store.id:
             abort(403, _("Puoi agire solo per la tua organizzazione."))
     if request.method == "GET":
-        return _proposal_page(schedule, values_of(schedule), {})
+        return _proposal_page(store, schedule, values_of(schedule), {})
+    if choices.searching(request.form):  # the search without script: the form again, nothing applied
+        return _proposal_page(store, schedule, values_of(form=request.form), {})
     extra = {"schedule_id": schedule.id} if schedule else {}
     result, ok = _apply("schedule.propose", **extra, **schedule_payload(request.form))
     if ok:
         flash(_("Proposta inviata al coordinamento."), "success")
         return redirect(url_for("store.rota"))
-    return _proposal_page(schedule, values_of(form=request.form), result.get("errors") or {"_": result["message"]}, 422)
+    return _proposal_page(store, schedule, values_of(form=request.form),
+                          result.get("errors") or {"_": result["message"]}, 422)
 
 
 @bp.route("/turni")

@@ -42,3 +42,32 @@ def test_store_today_and_coordinator_week_render_cleanly(phone, browser_login, m
     phone.goto("/coordinamento/turni/nuovo")
     screenshot(phone, "rota_schedule_form")
     assert phone.console_errors == []
+
+
+def test_a_store_finds_a_far_charity_for_its_proposal_by_search(phone, browser_login, make_user, make_org,
+                                                                 screenshot):
+    """The charity is searched as one types; a tap puts it in the select; Enter in the search does not submit."""
+    from app.models.rota import PickupSchedule
+
+    store = make_org("store", name="Coop Bologna Centro", lat=44.4949, lon=11.3426)
+    make_user("store", org=store, email="negozio@example.org")
+    for n in range(30):
+        make_org("charity", name=f"Mensa Vicina {n:02d}", lat=44.49 + n / 1000, lon=11.35)
+    far = make_org("charity", name="Banco Alimentare Milano", municipality="Milano", lat=45.46, lon=9.19)
+    browser_login(phone, "negozio@example.org")
+    phone.goto("/negozio/turni/proposta")
+    assert phone.locator("#s-recipient option").count() == 16  # automatic proposal + the 15 nearest
+    phone.check("input[name=weekdays][value='1']")
+    phone.fill("#f-cerca_ente", "milano")
+    phone.wait_for_selector("#suggest-s-recipient button:has-text('Banco Alimentare Milano')")
+    phone.press("#f-cerca_ente", "Enter")  # searches again, never submits the form
+    phone.locator("#s-recipient").evaluate("e => e.scrollIntoView({block: 'center'})")
+    screenshot(phone, "rota_proposal_search", full_page=False)
+    phone.click("#suggest-s-recipient button:has-text('Banco Alimentare Milano')")
+    assert phone.eval_on_selector("#s-recipient", "s => s.value") == str(far.id)
+    assert db.session.query(PickupSchedule).count() == 0
+    phone.click("button.primary[type=submit]")
+    phone.wait_for_selector("text=Proposta inviata al coordinamento.")
+    db.session.rollback()  # the test's own read transaction predates the server's write
+    assert db.session.scalars(db.select(PickupSchedule)).one().recipient_id == far.id
+    assert phone.console_errors == []

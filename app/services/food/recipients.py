@@ -55,12 +55,15 @@ from app.models import CharityCapacity, Donation, Organisation
 from app.models.base import utcnow
 from app.services.food.donations import ROME
 from app.services.partners import agreements, capacity as capacities
+from app.services.people import directory
 
 LOAD_STATUSES = ("picked_up", "delivered", "received")
 COMMITTED_STATUSES = ("posted", "claimed")
 # Everything that will reach (or reached) the charity counts against its capacity.
 CAPACITY_STATUSES = COMMITTED_STATUSES + LOAD_STATUSES
 NEED_FACTOR = {1: 0.5, 0: 1.0, -1: 2.0}
+NEARBY_POOL = 60  # charities nearest to the store whose eligibility forms check (nearby_candidates)
+NEARBY_SHOWN = 15  # eligible ones a form offers before its search
 
 
 @dataclass
@@ -230,23 +233,28 @@ def _kg(value):
     return f"{value:g}".replace(".", ",")
 
 
-def recent_kg(now=None):
-    """{charity id: kg received in the last RECIPIENT_LOAD_DAYS days} (weighed, else declared)."""
+def _recipients(ids):
+    """The condition on Donation.recipient_id: any charity, or only those of `ids` (a bounded pool)."""
+    return Donation.recipient_id.is_not(None) if ids is None else Donation.recipient_id.in_(ids)
+
+
+def recent_kg(now=None, ids=None):
+    """{charity id: kg received in the last RECIPIENT_LOAD_DAYS days} (weighed, else declared); `ids` narrows."""
     now = now or utcnow()
     since = now - timedelta(days=current_app.config["RECIPIENT_LOAD_DAYS"])
     when = func.coalesce(Donation.picked_up_at, Donation.posted_at)
     rows = db.session.execute(
         select(Donation.recipient_id, func.sum(func.coalesce(Donation.received_kg, Donation.kg_declared)))
-        .where(Donation.recipient_id.is_not(None), Donation.status.in_(LOAD_STATUSES), when >= since)
+        .where(_recipients(ids), Donation.status.in_(LOAD_STATUSES), when >= since)
         .group_by(Donation.recipient_id)).all()
     return {recipient_id: float(kg or 0) for recipient_id, kg in rows}
 
 
-def committed_kg(now=None, exclude_id=None):
-    """{charity id: kg posted or claimed for it whose pickup window has not ended yet}."""
+def committed_kg(now=None, exclude_id=None, ids=None):
+    """{charity id: kg posted or claimed for it whose pickup window has not ended yet}; `ids` narrows."""
     now = now or utcnow()
     query = (select(Donation.recipient_id, func.sum(Donation.kg_declared))
-             .where(Donation.recipient_id.is_not(None), Donation.status.in_(COMMITTED_STATUSES),
+             .where(_recipients(ids), Donation.status.in_(COMMITTED_STATUSES),
                     Donation.window_end > now).group_by(Donation.recipient_id))
     if exclude_id:
         query = query.where(Donation.id != exclude_id)
@@ -254,12 +262,19 @@ def committed_kg(now=None, exclude_id=None):
 
 
 def candidates(store, category, needs_cold, window_start, window_end, now=None, kg=None, crates=None,
-               exclude_id=None):
-    """Every charity eligible by the hard rules, in the order of the proposal (see module doc)."""
-    charities = db.session.scalars(select(Organisation).where(
-        Organisation.kind == "charity", Organisation.active.is_(True))).all()
+               exclude_id=None, pool=None):
+    """Every charity eligible by the hard rules, in the order of the proposal (see module doc).
+
+    `pool` (charities) limits the search to them, e.g. the nearest to the store (see nearby_candidates).
+    """
+    if pool is None:
+        charities = db.session.scalars(select(Organisation).where(
+            Organisation.kind == "charity", Organisation.active.is_(True))).all()
+        ids = None
+    else:
+        charities, ids = list(pool), [org.id for org in pool]
     facts = Facts(charities, window_start, window_end, exclude_id)
-    received, committed = recent_kg(now), committed_kg(now, exclude_id)
+    received, committed = recent_kg(now, ids), committed_kg(now, exclude_id, ids)
     found = []
     for org in charities:
         if ineligibility(org, category, needs_cold, window_start, window_end, kg, crates, exclude_id, facts):
@@ -272,6 +287,19 @@ def candidates(store, category, needs_cold, window_start, window_end, now=None, 
                                kg_committed=committed.get(org.id, 0.0), people=org.people_served_week or 0,
                                need=need))
     return sorted(found, key=lambda c: c.key)
+
+
+def nearby_candidates(store, category, needs_cold, window_start, window_end, now=None, kg=None, crates=None,
+                      exclude_id=None, limit=NEARBY_SHOWN):
+    """The first `limit` eligible charities among the NEARBY_POOL nearest to the store, in the proposal's order.
+
+    Bounded whatever the network's size (forms show these, and search the others):
+    the pool comes from the database nearest first, then the hard rules and the
+    order of `candidates` apply to those charities only.
+    """
+    pool = directory.nearest("charity", store.coords if store else None, NEARBY_POOL, objects=True)
+    return candidates(store, category, needs_cold, window_start, window_end, now, kg, crates, exclude_id,
+                      pool=pool)[:limit]
 
 
 def propose(store, category, needs_cold, window_start, window_end, now=None, kg=None, crates=None,

@@ -66,10 +66,10 @@ def covered_ids(organisation_ids, day):
         Agreement.starts_on <= day, Agreement.ends_on >= day)))
 
 
-def for_organisation(organisation_id):
-    """Every agreement of an organisation, newest first."""
+def for_organisation(organisation_id, limit=50):
+    """An organisation's agreements, newest first (the last `limit`: one a year is the usual pace)."""
     return db.session.scalars(select(Agreement).where(Agreement.organisation_id == organisation_id)
-                              .order_by(Agreement.created_at.desc(), Agreement.id.desc())).all()
+                              .order_by(Agreement.created_at.desc(), Agreement.id.desc()).limit(limit)).all()
 
 
 def lapsing(day, within_days=60, limit=50):
