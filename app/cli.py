@@ -98,18 +98,24 @@ def rollups_group():
 
 
 @rollups_group.command("rebuild")
-def rollups_rebuild_command():
+@click.option("--only", type=click.Choice(["impact", "health"]), default=None,
+              help="Only the impact or only the health rollups (the two can run at once, in two processes); "
+                   "the open data parts then wait for «flask rollups open-data».")
+def rollups_rebuild_command(only):
     """Recompute the rollups from the donations (after a bulk load; running it twice changes nothing).
 
     Then builds every part of the open data files, so that they are ready before the worker runs.
     """
     from app.services.impact import opendata, rollups
 
-    sources, cells = rollups.rebuild()
-    health = rollups.last_rebuild
-    click.echo(f"Riepiloghi ricostruiti: {sources} donazioni in {cells} celle; salute operativa di "
-               f"{health['health_donations']} donazioni in {health['health_seconds']:.1f} s.")
-    click.echo(f"Open data: {opendata.refresh(limit=None)} parti preparate.")
+    sources, cells = rollups.rebuild(impact=only != "health", health=only != "impact")
+    if only != "health":
+        click.echo(f"Riepiloghi ricostruiti: {sources} donazioni in {cells} celle.")
+    if only != "impact":
+        health = rollups.last_rebuild
+        click.echo(f"Salute operativa di {health['health_donations']} donazioni in {health['health_seconds']:.1f} s.")
+    if only is None:
+        click.echo(f"Open data: {opendata.refresh(limit=None)} parti preparate.")
 
 
 @rollups_group.command("open-data")

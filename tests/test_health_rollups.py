@@ -236,7 +236,7 @@ def test_health_check_command_finds_and_repairs_a_drifted_cell(app, runner, peop
     assert runner.invoke(args=["rollups", "check"]).exit_code == 0
     assert db.session.scalar(select(func.sum(HealthMonth.posted))) == 1
     result = runner.invoke(args=["rollups", "rebuild"])
-    assert result.exit_code == 0 and "salute operativa di 1 donazioni" in result.output, result.output
+    assert result.exit_code == 0 and "Salute operativa di 1 donazioni" in result.output, result.output
     assert db.session.scalar(select(func.count()).select_from(HealthSource)) == 1
 
 

@@ -338,12 +338,33 @@ def _rows_with_municipality(query):
     return query.add_columns(Organisation.municipality).join(Organisation, Organisation.id == Donation.store_id)
 
 
-def rebuild(batch=5000):
+def rebuild(batch=5000, impact=True, health=True):
     """Recompute the impact and health rollups from the donations, DDTs and log; returns (donations, cells).
 
     Commits. The health rollups (health_rollups.rebuild) are recomputed too; their
-    count and time are in `last_rebuild` for the command's report.
+    count and time are in `last_rebuild` for the command's report. `impact=False` or
+    `health=False` leaves that family alone (returning None for it): the two share no
+    table, so two connections can rebuild them at once (the scale benchmark does).
     """
+    sources = cells = None
+    if impact:
+        sources, cells = _rebuild_impact(batch)
+    if health:
+        began = time.perf_counter()
+        last_rebuild["health_donations"] = health_rollups.rebuild(batch)
+        last_rebuild["health_seconds"] = time.perf_counter() - began
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics for the planner: the pages' small reads need them (an open window's
+        # few rows through its index, not a scan), and autovacuum may be off or late.
+        tables = ([ImpactSource, *(m for m, _k in TABLES), *(m for m, _d, _m in PERIOD_TABLES), ImpactMonthVersion]
+                  if impact else []) + (list(health_rollups.TABLES) if health else [])
+        db.session.execute(text("ANALYZE " + ", ".join(m.__tablename__ for m in tables)))
+    db.session.commit()
+    return sources, cells
+
+
+def _rebuild_impact(batch):
+    """The impact half of rebuild(): ImpactSource, then every cell, period and version table."""
     columns = list(SOURCE)
     db.session.execute(delete(ImpactSource))
     if db.session.get_bind().dialect.name == "postgresql":
@@ -365,16 +386,6 @@ def rebuild(batch=5000):
     _sum_cells()
     sources = db.session.scalar(select(func.count()).select_from(ImpactSource))
     cells = db.session.scalar(select(func.count()).select_from(ImpactDay))
-    began = time.perf_counter()
-    last_rebuild["health_donations"] = health_rollups.rebuild(batch)
-    last_rebuild["health_seconds"] = time.perf_counter() - began
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Fresh statistics for the planner: the pages' small reads need them (an open window's
-        # few rows through its index, not a scan), and autovacuum may be off or late.
-        tables = [ImpactSource, *(m for m, _k in TABLES), *(m for m, _d, _m in PERIOD_TABLES), ImpactMonthVersion,
-                  *health_rollups.TABLES]
-        db.session.execute(text("ANALYZE " + ", ".join(m.__tablename__ for m in tables)))
-    db.session.commit()
     return sources, cells
 
 
