@@ -40,14 +40,14 @@ def worker_command(once):
 
 @click.command("verify-register")
 def verify_register_command():
-    """Check the volunteer register's hash chain; exit 1 if it was altered."""
-    from app.services.people.accounts import verify_register
+    """Check the whole volunteer register and store the checkpoint page views start from; exit 1 if altered."""
+    from app.services.people import register
 
-    broken = verify_register()
-    if broken:
-        click.echo(f"Registro alterato dalla riga {broken}.")
+    check = register.full_check()
+    if check.broken_seq:
+        click.echo(f"Registro alterato dalla riga {check.broken_seq}.")
         raise SystemExit(1)
-    click.echo("Registro integro.")
+    click.echo(f"Registro integro ({check.last_seq or 0} righe).")
 
 
 @click.command("create-coordinator")

@@ -84,3 +84,19 @@ def _close_expired_invitations():
 
     return db.session.scalar(select(func.count()).select_from(Invitation).where(
         Invitation.used_at.is_(None), Invitation.expires_at < utcnow()))
+
+
+@job("verify_register", every=3600)
+def _verify_register():
+    """The full check of the volunteer register, once a day (hourly look, so restarts do not repeat it)."""
+    from datetime import timedelta
+
+    from app.services.people import register
+
+    if not register.check_is_due(timedelta(days=1)):
+        return None
+    check = register.full_check()
+    if check.broken_seq:
+        log.error("volunteer register altered from entry %s", check.broken_seq)
+        return f"broken at {check.broken_seq}"
+    return f"intact, {check.last_seq or 0} entries"

@@ -5,7 +5,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Organisation, VolunteerRegisterEntry
-from app.services.people import accounts
+from app.services.people import accounts, register
 from app.services.people.orgs import format_hours, parse_hours
 
 
@@ -37,11 +37,11 @@ def test_register_detects_tampering(client, as_role, make_user):
     coordinator = as_role("coordinator")
     for _ in range(3):
         accounts.decide_volunteer(make_user("volunteer", volunteer_status="pending"), coordinator, "approve")
-    assert accounts.verify_register() is None
+    assert register.verify_register() is None
     entry = db.session.scalar(db.select(VolunteerRegisterEntry).where(VolunteerRegisterEntry.seq == 2))
     entry.volunteer_name = "Qualcun altro"
     db.session.commit()
-    assert accounts.verify_register() == 2
+    assert register.verify_register() == 2
     assert "alterato a partire dalla riga 2" in client.get("/coordinamento/registro-volontari").get_data(as_text=True)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models.base import utcnow
+from app.services.people import accounts
 from tests.impact_helpers import issue_ddt, make_donation
 
 # (path, role, most statements allowed). Every page also loads the session user with
@@ -31,6 +32,10 @@ BUDGETS = [
     ("/coordinamento/ritiri", "coordinator", 7),  # + the provinces of the filter
     ("/coordinamento/impatto", "coordinator", 12),
     ("/coordinamento/documenti", "coordinator", 5),
+    # One page of volunteers with their memberships and profiles, the counts of every status.
+    ("/coordinamento/volontari?stato=approved", "coordinator", 6),
+    # The latest full check, the last seq, the entries after the checkpoint, one page of entries.
+    ("/coordinamento/registro-volontari", "coordinator", 6),
     ("/", None, 4),
     # The year's span, its months and their stored parts, the rollup rows of months without a valid part.
     ("/open-data/impatto.json", None, 3),
@@ -80,6 +85,9 @@ class Grower:
                           window=window, crates=2)
             make_donation(self.store, self.charity, status="claimed", category="dispensa", kg=6.0, posted=now,
                           window=window, claimed=now, claimer=other, crates=2)
+            # A sign-up approved by the coordinator: one more line of the volunteer register.
+            accounts.decide_volunteer(self.make_user("volunteer", volunteer_status="pending"),
+                                      self.users["coordinator"], "approve")
 
 
 def _count(client, path):

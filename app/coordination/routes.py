@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import case, func, or_, select, tuple_
 
@@ -17,6 +18,7 @@ from app.services import ServiceError
 from app.services.impact import rollups
 from app.services.notify import mail
 from app.services.people import accounts
+from app.services.people import register as volunteer_register
 from app.services.people.orgs import format_hours
 from app.services.people.qr import qr_svg
 
@@ -40,17 +42,39 @@ def home():
                            approved=approved, open_invites=open_invites)
 
 
+VOLUNTEER_PAGE = 50  # volunteers on one page of the list
+
+
 @bp.route("/volontari")
 def volunteers():
-    """Volunteers by status, pending first."""
+    """Volunteers of one status (pending first), by sign-up time, searchable, keyset-paged.
+
+    ?q= searches name and email (case-insensitive); ?dopo=<user id> goes on after
+    that volunteer (the last of the previous page), whatever their status is now.
+    The tabs count every status in one GROUP BY.
+    """
     status = request.args.get("stato", "pending")
     if status not in VOLUNTEER_FILTERS:
         status = "pending"
+    query = " ".join((request.args.get("q") or "").split())[:80]
+    where = [VolunteerProfile.status == status]
+    if query:
+        where.append(or_(User.name.icontains(query, autoescape=True), User.email.icontains(query, autoescape=True)))
+    after = request.args.get("dopo", type=int)
+    last = db.session.get(VolunteerProfile, after) if after and after > 0 else None
+    if last is not None:
+        where.append(tuple_(VolunteerProfile.created_at, VolunteerProfile.user_id) > tuple_(last.created_at,
+                                                                                            last.user_id))
     rows = db.session.scalars(select(User).join(VolunteerProfile, VolunteerProfile.user_id == User.id)
-                              .where(VolunteerProfile.status == status)
-                              .order_by(VolunteerProfile.created_at)).all()
+                              .where(*where).order_by(VolunteerProfile.created_at, VolunteerProfile.user_id)
+                              .limit(VOLUNTEER_PAGE + 1)).all()
+    more, rows = len(rows) > VOLUNTEER_PAGE, rows[:VOLUNTEER_PAGE]
+    counts = dict(db.session.execute(select(VolunteerProfile.status, func.count())
+                                     .group_by(VolunteerProfile.status)).all())
     return render_page_or_fragment("coordination/volunteers.html", "coordination/_volunteer_list.html",
-                                   volunteers=rows, current=status, filters=VOLUNTEER_FILTERS,
+                                   volunteers=rows, current=status, filters=VOLUNTEER_FILTERS, counts=counts,
+                                   query=query, after=rows[-1].id if more else None,
+                                   paged=last is not None, lost_cursor=bool(after) and last is None,
                                    form=DecisionForm())
 
 
@@ -83,12 +107,39 @@ def decide(user_id, decision):
     return redirect(url_for("coordination.volunteers", stato=request.args.get("stato", "pending")))
 
 
+REGISTER_PAGE = 50  # register entries on one page
+
+
 @bp.route("/registro-volontari")
 def register():
-    """The hash-chained volunteer register, with its integrity check."""
-    entries = db.session.scalars(select(VolunteerRegisterEntry).order_by(VolunteerRegisterEntry.seq)).all()
-    return render_template("coordination/register.html", entries=entries,
-                           broken_at=accounts.verify_register())
+    """The hash-chained volunteer register, newest first, keyset-paged by seq (?dopo=<seq>).
+
+    The integrity shown is the last full check's plus this view's bounded check of
+    the entries after its checkpoint (app/services/people/register.py).
+    """
+    after = request.args.get("dopo", type=int)
+    where = [VolunteerRegisterEntry.seq < after] if after and after > 0 else []
+    entries = db.session.scalars(select(VolunteerRegisterEntry).where(*where)
+                                 .order_by(VolunteerRegisterEntry.seq.desc()).limit(REGISTER_PAGE + 1)).all()
+    more, entries = len(entries) > REGISTER_PAGE, entries[:REGISTER_PAGE]
+    return render_template("coordination/register.html", entries=entries, check=volunteer_register.quick_check(),
+                           after=entries[-1].seq if more else None, paged=bool(where), form=DecisionForm())
+
+
+@bp.route("/registro-volontari/verifica", methods=["POST"])
+def verify_register():
+    """Run the full check of the register now (it also becomes the checkpoint of later views)."""
+    if not DecisionForm().validate_on_submit():
+        flash(_("Modulo non valido: ricarica la pagina."), "error")
+        return redirect(url_for("coordination.register"))
+    check = volunteer_register.full_check()
+    if check.broken_seq:
+        flash(_("Verifica completa eseguita: il registro è stato alterato a partire dalla riga %(n)d.",
+                n=check.broken_seq), "error")
+    else:
+        flash(ngettext("Verifica completa eseguita: registro integro, %(num)d riga.",
+                       "Verifica completa eseguita: registro integro, %(num)d righe.", check.last_seq or 0), "success")
+    return redirect(url_for("coordination.register"))
 
 
 ORG_PAGE = 50  # organisations on one page of the list

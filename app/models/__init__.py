@@ -1,6 +1,7 @@
 """Models, one module per aggregate. Importing this package registers them all."""
 from app.models.org import Organisation  # noqa: F401
-from app.models.user import Membership, User, VolunteerProfile, VolunteerRegisterEntry  # noqa: F401
+from app.models.user import (Membership, User, VolunteerProfile, VolunteerRegisterCheck,  # noqa: F401
+                             VolunteerRegisterEntry)
 from app.models.auth import Invitation, LoginAttempt  # noqa: F401
 from app.models.operation import Operation  # noqa: F401,E402
 from app.models.donation import Crate, Donation, Flag  # noqa: F401,E402

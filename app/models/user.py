@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_login import UserMixin
 from sqlalchemy import (Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String,
-                        Text, UniqueConstraint, select)
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -132,11 +132,25 @@ class VolunteerProfile(db.Model):
         return (self.base_lat, self.base_lon)
 
 
+def register_payload(entry):
+    """The canonical text an entry's hash covers; `entry` is an ORM entry or a core row of its columns."""
+    return json.dumps({
+        "seq": entry.seq, "at": entry.at.isoformat(), "volunteer_ref": entry.volunteer_ref,
+        "volunteer_name": entry.volunteer_name, "event": entry.event,
+        "insured_by": entry.insured_by, "by_ref": entry.by_ref, "prev_hash": entry.prev_hash,
+    }, sort_keys=True, ensure_ascii=False)
+
+
+def register_hash(entry):
+    """SHA-256 of the entry's canonical text (which includes the previous entry's hash)."""
+    return hashlib.sha256(register_payload(entry).encode()).hexdigest()
+
+
 class VolunteerRegisterEntry(db.Model):
     """One line of the volunteer register (DM 6/10/2021): append-only, hash-chained.
 
     Each entry's hash covers its content and the previous entry's hash, so any
-    later change to a past line breaks the chain and `verify_register` says where.
+    later change to a past line breaks the chain; app/services/people/register.py finds where.
     """
 
     __tablename__ = "volunteer_register"
@@ -154,15 +168,26 @@ class VolunteerRegisterEntry(db.Model):
 
     def payload(self):
         """The canonical text the hash covers."""
-        return json.dumps({
-            "seq": self.seq, "at": self.at.isoformat(), "volunteer_ref": self.volunteer_ref,
-            "volunteer_name": self.volunteer_name, "event": self.event,
-            "insured_by": self.insured_by, "by_ref": self.by_ref, "prev_hash": self.prev_hash,
-        }, sort_keys=True, ensure_ascii=False)
+        return register_payload(self)
 
     def compute_hash(self):
-        return hashlib.sha256(self.payload().encode()).hexdigest()
+        return register_hash(self)
 
-    @classmethod
-    def last(cls):
-        return db.session.scalars(select(cls).order_by(cls.seq.desc()).limit(1)).first()
+
+class VolunteerRegisterCheck(db.Model):
+    """One full verification of the register's hash chain, kept as the checkpoint for later views.
+
+    `last_seq`/`last_hash` are the last entry found intact (None for an empty
+    register or one broken at its first line); `broken_seq` the first line found
+    altered, or None. A page view re-verifies only the checkpoint's entry and the
+    entries after it (app/services/people/register.py); one row per full check,
+    so the rows are also the history of the checks.
+    """
+
+    __tablename__ = "volunteer_register_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_seq: Mapped[int | None] = mapped_column(Integer)
+    last_hash: Mapped[str | None] = mapped_column(String(64))
+    broken_seq: Mapped[int | None] = mapped_column(Integer)

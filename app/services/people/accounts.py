@@ -14,9 +14,9 @@ from app.models import (Invitation, Membership, Organisation, User, VolunteerPro
 from app.models.auth import hash_token
 from app.models.base import utcnow
 from app.services import ServiceError
+from app.services.people import register
 
 MIN_PASSWORD = 10
-GENESIS = "0" * 64
 
 
 def hash_password(password):
@@ -70,30 +70,6 @@ def signup_volunteer(email, name, password, phone, municipality, vehicle, cold_t
     return user
 
 
-# --- the volunteer register ---------------------------------------------------
-
-def _append_register(volunteer, event, by):
-    last = VolunteerRegisterEntry.last()
-    entry = VolunteerRegisterEntry(
-        seq=(last.seq + 1) if last else 1, at=utcnow().replace(microsecond=0),
-        volunteer_ref=volunteer.pseudonym, volunteer_name=volunteer.name, event=event,
-        insured_by=volunteer.volunteer.insured_by.name if volunteer.volunteer.insured_by else "",
-        by_ref=by.pseudonym if by else "", prev_hash=last.hash if last else GENESIS)
-    entry.hash = entry.compute_hash()
-    db.session.add(entry)
-    return entry
-
-
-def verify_register():
-    """Walk the hash chain; return the seq of the first broken entry, or None if intact."""
-    prev = GENESIS
-    for entry in db.session.scalars(select(VolunteerRegisterEntry).order_by(VolunteerRegisterEntry.seq)):
-        if entry.prev_hash != prev or entry.compute_hash() != entry.hash:
-            return entry.seq
-        prev = entry.hash
-    return None
-
-
 DECISIONS = {"approve": "approved", "reject": "rejected", "suspend": "suspended",
              "reinstate": "approved"}
 
@@ -114,7 +90,7 @@ def decide_volunteer(volunteer, coordinator, decision, note=""):
     profile.decision_note = note.strip()
     event = {"approve": "approved", "reject": "rejected", "suspend": "suspended",
              "reinstate": "reinstated"}[decision]
-    _append_register(volunteer, event, coordinator)
+    register.append(volunteer, event, coordinator)
     db.session.commit()
     return profile
 
