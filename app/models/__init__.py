@@ -20,4 +20,5 @@ from app.models.rollup import (ImpactDay, ImpactMonthCategory, ImpactMonthCharit
 from app.models.rollup import HealthMinutes, HealthMonth, HealthSource, VolunteerMonth, VolunteerSpan  # noqa: F401,E501
 from app.models.rollup import ImpactMonthVersion, ImpactPeriodCharity, ImpactPeriodStore  # noqa: F401
 from app.models.opendata import OpenDataPart  # noqa: F401,E402
+from app.models.counts import NetworkCount  # noqa: F401,E402
 from app.models import scale  # noqa: F401,E402  (indexes of the national-scale reads)

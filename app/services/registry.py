@@ -18,3 +18,4 @@ from app.services.logistics import coldchain, photos, run  # noqa: F401  (issue 
 from app.services.ops import partners as partner_ops  # noqa: F401,E402  (agreement.* and charity.* kinds)
 from app.services.notify import partners as partner_reminders  # noqa: F401,E402  (agreement reminders and expiry)
 from app.services.notify import rota_digest  # noqa: F401,E402  (tomorrow's empty slots in the daily digest)
+from app.services.people import counts  # noqa: F401,E402  (network counts kept exact on every flush)

@@ -38,6 +38,7 @@ from app.models.rollup import NONE_ID
 from app.services.impact import documents  # noqa: F401,I100
 from app.services.impact import health_rollups, periods
 from app.services.ops.core import SUBSCRIBERS
+from app.services.people import counts
 
 RESCUED = ("picked_up", "delivered", "received")
 NOT_FOOD = "non_umano"
@@ -349,6 +350,7 @@ def rebuild(batch=5000, impact=True, health=True):
     sources = cells = None
     if impact:
         sources, cells = _rebuild_impact(batch)
+        counts.rebuild()  # the network's counts: a bulk load left them behind too
     if health:
         began = time.perf_counter()
         last_rebuild["health_donations"] = health_rollups.rebuild(batch)
@@ -426,19 +428,25 @@ def cell_differences(tolerance=1e-6):
         wrong += _differ(model, key, db.session.execute(_cells_select(model, key)), tolerance)
     for model, dim, monthly in PERIOD_TABLES:
         wrong += _differ(model, ("first", "months", dim), db.session.execute(_period_select(dim, monthly)), tolerance)
-    return wrong + health_rollups.cell_differences(tolerance)
+    return (wrong + health_rollups.cell_differences(tolerance)
+            + [("network_count", key) for key in counts.differences()])
 
 
 def catch_up():
-    """Re-sync only the donations whose contribution is out of date; returns how many. Commits."""
+    """Re-sync only the donations whose contribution is out of date; returns how many things it fixed. Commits."""
     wrong = differences()
     for donation_id in wrong:
         sync_donation(donation_id)
     db.session.commit()
+    fixed = len(wrong)
+    if counts.differences():  # the network's counts, after a bulk load or a change outside the ORM
+        counts.rebuild()
+        db.session.commit()
+        fixed += 1
     if cell_differences():
         # The cells themselves drifted (written outside the engine): sum them again.
         _sum_cells()
         health_rollups.sum_cells()
         db.session.commit()
-        return len(wrong) + 1
-    return len(wrong)
+        fixed += 1
+    return fixed
