@@ -18,7 +18,8 @@ from app.models.partners import Agreement, AgreementReminder, AgreementTemplate,
 from app.models.rollup import (ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthMunicipality,  # noqa: F401
                                ImpactMonthStore, ImpactSource, ImpactVersion)
 from app.models.rollup import HealthMinutes, HealthMonth, HealthSource, VolunteerMonth, VolunteerSpan  # noqa: F401,E501
-from app.models.rollup import ImpactMonthVersion, ImpactPeriodCharity, ImpactPeriodStore  # noqa: F401
+from app.models.rollup import (ImpactMonthVersion, ImpactPeriodCharity, ImpactPeriodMunicipality,  # noqa: F401
+                               ImpactPeriodStore)
 from app.models.opendata import OpenDataPart  # noqa: F401,E402
 from app.models.counts import NetworkCount  # noqa: F401,E402
 from app.models import scale  # noqa: F401,E402  (indexes of the national-scale reads)

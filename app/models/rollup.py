@@ -152,6 +152,15 @@ class ImpactPeriodCharity(_Amounts, _PeriodKey, db.Model):
     charity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class ImpactPeriodMunicipality(_Amounts, _PeriodKey, db.Model):
+    """Rescued food of the stores of one municipality over a period of 12 months or a quarter (the ranking's rows)."""
+
+    __tablename__ = "impact_period_municipality"
+    __table_args__ = (PrimaryKeyConstraint("first", "months", "municipality"),)
+
+    municipality: Mapped[str] = mapped_column(String(80), primary_key=True)  # "" when the store has none
+
+
 class ImpactMonthVersion(db.Model):
     """How many times the impact cells of one Rome month changed: what a cache of the month's figures checks.
 

@@ -132,13 +132,24 @@ def _charities():
 
 
 def _charities_with_kg(scope):
-    """The charities counted with the kg each got in a network-wide scope (one row per charity, one statement)."""
+    """The charities counted with the kg each got in a network-wide scope (one row per charity, one statement).
+
+    Rows (id, name, people, kg as a float, 0.0 when none) in id order. A stored period
+    holds one row per charity already (nothing to group); the sort is Python's, on
+    8,000 tuples, cheaper than the database's sort and its hand-over of numerics.
+    """
     model, where = stats.network_cells(scope, "charity")
-    kg = (select(model.charity_id, func.sum(model.kg_received + model.kg_unweighed).label("kg"))
-          .where(*where, model.charity_id != NONE_ID).group_by(model.charity_id).subquery())
-    return db.session.connection().execute(
-        select(Organisation.id, Organisation.name, Organisation.people_served_week, kg.c.kg)
-        .outerjoin(kg, kg.c.charity_id == Organisation.id).where(*_counted()).order_by(Organisation.id)).all()
+    amount = model.kg_received + model.kg_unweighed
+    if stats._one_row_each(scope):
+        kg = select(model.charity_id, amount.label("kg")).where(*where, model.charity_id != NONE_ID).subquery()
+    else:
+        kg = (select(model.charity_id, func.sum(amount).label("kg"))
+              .where(*where, model.charity_id != NONE_ID).group_by(model.charity_id).subquery())
+    rows = db.session.connection().execute(
+        select(Organisation.id, Organisation.name, Organisation.people_served_week,
+               func.coalesce(kg.c.kg, 0.0).cast(Float))
+        .outerjoin(kg, kg.c.charity_id == Organisation.id).where(*_counted())).all()
+    return sorted(tuple(row) for row in rows)
 
 
 def _kg_by(scope, by_month=False):
@@ -230,8 +241,8 @@ def equity(scope, whole_period=True):
         if not whole_period:
             return {"period": None, "by_month": _network_months(scope, [tuple(row) for row in _charities()])}
         rows = _charities_with_kg(scope)
-        period = measure_rows([(charity_id, name, people, float(kg or 0)) for charity_id, name, people, kg in rows])
-        return {"period": period, "by_month": _network_months(scope, [tuple(row[:3]) for row in rows])}
+        period = measure_rows(rows)
+        return {"period": period, "by_month": _network_months(scope, [row[:3] for row in rows])}
     charities = [tuple(row) for row in _charities()]  # (id, name, people)
     if scope.charity_id is not None:  # one charity alone has nothing to be even with
         charities = [c for c in charities if c[0] == scope.charity_id]

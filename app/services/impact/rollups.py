@@ -31,7 +31,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.models import (Donation, ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthMunicipality,
-                        ImpactMonthStore, ImpactMonthVersion, ImpactPeriodCharity, ImpactPeriodStore, ImpactSource,
+                        ImpactMonthStore, ImpactMonthVersion, ImpactPeriodCharity, ImpactPeriodMunicipality,
+                        ImpactPeriodStore, ImpactSource,
                         ImpactVersion, Organisation, TransportDocument)
 from app.models.rollup import NONE_ID
 # documents first: its subscriber issues the DDT, which this one must find (the carrier), whoever imports us first.
@@ -52,7 +53,8 @@ TABLES = ((ImpactDay, CELL), (ImpactMonthCategory, ("month", "category")),
           (ImpactMonthStore, ("month", "store_id")), (ImpactMonthCharity, ("month", "charity_id")),
           (ImpactMonthMunicipality, ("month", "municipality", "category")))
 # The period tables (every 12 months in a row, every quarter), their dimension and the monthly table they sum.
-PERIOD_TABLES = ((ImpactPeriodStore, "store_id", ImpactMonthStore), (ImpactPeriodCharity, "charity_id", ImpactMonthCharity))
+PERIOD_TABLES = ((ImpactPeriodStore, "store_id", ImpactMonthStore), (ImpactPeriodCharity, "charity_id", ImpactMonthCharity),
+                 (ImpactPeriodMunicipality, "municipality", ImpactMonthMunicipality))
 SPANS = (12, 3)  # months of the stored periods: 12 starting any month, 3 starting a quarter
 
 
@@ -136,17 +138,22 @@ def _add(source, sign):
     amounts = _amounts(source, sign)
     for model, key in TABLES:
         _move(model, key, keys, amounts)
-    spans = period_keys(keys["month"])
     for model, dim, _monthly in PERIOD_TABLES:
-        # The 13 periods that hold this month, in one statement.
-        statement = _upsert()(model).values([{"first": first, "months": months, dim: keys[dim], **amounts}
-                                             for first, months in spans])
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["first", "months", dim],
-            set_={k: getattr(model, k) + statement.excluded[k] for k in AMOUNTS}))
-        if sign < 0:
-            db.session.execute(delete(model).where(getattr(model, dim) == keys[dim],
-                                                   tuple_(model.first, model.months).in_(spans), model.lots <= 0))
+        _move_periods(model, dim, keys[dim], keys["month"], amounts)
+
+
+def _move_periods(model, dim, value, month, amounts):
+    """Add `amounts` to the 13 periods of `model` that hold `month` for `value` of `dim`, in one statement;
+    drop the rows that empty."""
+    spans = period_keys(month)
+    statement = _upsert()(model).values([{"first": first, "months": months, dim: value, **amounts}
+                                         for first, months in spans])
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["first", "months", dim],
+        set_={k: getattr(model, k) + statement.excluded[k] for k in AMOUNTS}))
+    if amounts["lots"] < 0:
+        db.session.execute(delete(model).where(getattr(model, dim) == value,
+                                               tuple_(model.first, model.months).in_(spans), model.lots <= 0))
 
 
 def sync_donation(donation_id, unclaimed_at=None):
@@ -217,9 +224,16 @@ def move_store(store_id):
                 cell[name] += value
         row.municipality = municipality
     _touch((month, category) for month, _place, category in cells)
+    towns = {}
     for (month, place, category), amounts in sorted(cells.items()):
         _move(ImpactMonthMunicipality, ("month", "municipality", "category"),
               {"month": month, "municipality": place, "category": category}, amounts)
+        town = towns.setdefault((month, place), dict.fromkeys(AMOUNTS, 0))
+        for name, value in amounts.items():
+            town[name] += value
+    # The periods of the two towns (every category at once): the old one's first, in key order.
+    for (month, place), amounts in sorted(towns.items(), key=lambda item: (item[1]["lots"] >= 0, item[0])):
+        _move_periods(ImpactPeriodMunicipality, "municipality", place, month, amounts)
     db.session.flush()
     return len(rows)
 

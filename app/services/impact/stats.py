@@ -20,7 +20,7 @@ from sqlalchemy import case, func, select, tuple_
 
 from app.extensions import db
 from app.models import (ImpactDay, ImpactMonthCategory, ImpactMonthCharity, ImpactMonthMunicipality, ImpactMonthStore,
-                        ImpactPeriodCharity, ImpactPeriodStore, Organisation)
+                        ImpactPeriodCharity, ImpactPeriodMunicipality, ImpactPeriodStore, Organisation)
 from app.models.base import utcnow
 from app.services.impact import health as stats_health, periods, rollups
 from app.services.impact.scope import Scope, scope_filters  # noqa: F401  (Scope: stats.Scope)
@@ -133,9 +133,9 @@ def network_cells(scope, dim):
     """
     stored = rollups.stored_period(scope.period)
     if stored is not None:
-        model = ImpactPeriodStore if dim == "store" else ImpactPeriodCharity
+        model = {"store": ImpactPeriodStore, "charity": ImpactPeriodCharity, "municipality": ImpactPeriodMunicipality}[dim]
         return model, [model.first == stored[0], model.months == stored[1]]
-    model = ImpactMonthStore if dim == "store" else ImpactMonthCharity
+    model = {"store": ImpactMonthStore, "charity": ImpactMonthCharity, "municipality": ImpactMonthMunicipality}[dim]
     return model, rollup_filters(scope, model)
 
 
@@ -172,19 +172,22 @@ def _amounts(model, summed):
     return [(func.sum(c) if summed else c).label(name) for name, c in columns.items()]
 
 
-def _top(key, model, where, limit, joins=(), summed=True, named=False):
+def _top(key, model, where, limit, summed=True, named=False):
     """(the `limit` groups of `key` with most kg, as figure rows {'key', 'label', ...}, and how many groups there are).
 
-    `summed=False` when `model` holds one row per group already. `named`: the
-    groups are organisations, named after the limit (ten rows joined, not 30,000).
+    `summed=False` when `model` holds one row per group already: the rows are ranked
+    as they are and counted apart (no window over 30,000 rows). `named`: the groups
+    are organisations, named after the limit (ten rows joined, not 30,000).
     """
-    query = select(key.label("key"), *_amounts(model, summed)).select_from(model)
-    for target, on in joins:
-        query = query.join(target, on)
-    query = query.where(*where)
-    inner = (query.group_by(key) if summed else query).subquery()
-    ranked = (select(inner, func.count().over().label("groups"))
-              .order_by(inner.c.kg.desc(), inner.c.key).limit(limit).subquery())
+    query = select(key.label("key"), *_amounts(model, summed)).select_from(model).where(*where)
+    if summed:
+        inner = query.group_by(key).subquery()
+        ranked = (select(inner, func.count().over().label("groups"))
+                  .order_by(inner.c.kg.desc(), inner.c.key).limit(limit).subquery())
+    else:
+        groups = select(func.count()).select_from(model).where(*where).scalar_subquery()
+        ranked = (query.add_columns(groups.label("groups"))
+                  .order_by((model.kg_received + model.kg_unweighed).desc(), key).limit(limit).subquery())
     label = Organisation.name if named else ranked.c.key
     final = select(ranked, label.label("label"))
     if named:
@@ -213,20 +216,22 @@ def _bounded(rows, total, limit):
 def _network_rankings(scope, total, limit):
     """The network's store, charity and municipality breakdowns, each its `limit` first groups and the rest.
 
-    Three small queries over one row per store or charity (the period tables), each
+    Three small queries over one row per store, charity or town (the period tables), each
     naming its groups: a national network has 30,000 stores; the page shows the first
     few, exactly, and the others in one row.
     """
     figures = {}
     stores, where = network_cells(scope, "store")
     charities, charity_where = network_cells(scope, "charity")
+    towns, town_where = network_cells(scope, "municipality")
     single = _one_row_each(scope)
-    town_of_store = [(Organisation, Organisation.id == stores.store_id)]
     for name, rows_and_groups in (
             ("by_store", lambda: _top(stores.store_id, stores, where, limit, summed=not single, named=True)),
             ("by_charity", lambda: _top(charities.charity_id, charities, charity_where, limit, summed=not single,
                                         named=True)),
-            ("by_municipality", lambda: _top(Organisation.municipality, stores, where, limit, joins=town_of_store))):
+            # The monthly municipality cells are per category too: summed even over one month.
+            ("by_municipality", lambda: _top(towns.municipality, towns, town_where, limit,
+                                             summed=rollups.stored_period(scope.period) is None))):
         rows, groups = rows_and_groups()
         for row in rows:
             row["key"] = row["key"] or None  # no charity (0), no town ('')
