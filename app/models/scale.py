@@ -3,7 +3,8 @@ autogenerate see them.
 
 - Open pickups near a volunteer: a bounding box on the stores' coordinates
   (app/services/logistics/pickups.py) reads the stores of the box through
-  ix_organisation_lat_lon, then their open donations through
+  ix_organisation_lat_lon (and those with no coordinates through
+  ix_organisation_unplaced), then their open donations, store by store, through
   ix_donation_store_status_window.
 - The operation log: health.py reads applied unclaims since a date
   (ix_operation_kind_occurred); timelines read one donation's operations
@@ -17,7 +18,7 @@ autogenerate see them.
   run of one province, gets plain indexes of the same name (unused by a
   substring search, kept so the schema matches the migrations everywhere).
 """
-from sqlalchemy import DDL, Index, event
+from sqlalchemy import DDL, Index, event, text
 
 from app.extensions import db
 
@@ -27,6 +28,9 @@ from app.models.org import Organisation
 from app.models.user import User, VolunteerProfile
 
 Index("ix_organisation_lat_lon", Organisation.lat, Organisation.lon)
+# The few organisations without coordinates (open pickups list their donations whatever the distance).
+Index("ix_organisation_unplaced", Organisation.id, postgresql_where=text("lat IS NULL OR lon IS NULL"),
+      sqlite_where=text("lat IS NULL OR lon IS NULL"))
 Index("ix_donation_store_status_window", Donation.store_id, Donation.status, Donation.window_end)
 Index("ix_operation_kind_occurred", Operation.kind, Operation.occurred_at)
 Index("ix_volunteer_profile_status_created", VolunteerProfile.status, VolunteerProfile.created_at,
