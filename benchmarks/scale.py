@@ -76,17 +76,25 @@ def fitting_size(wanted):
     """The size to run: `wanted`, or the largest that the database disk can hold (with a note)."""
     with _pg(SERVER) as conn:
         data_dir = conn.execute("SHOW data_directory").fetchone()[0]
-    free = shutil.disk_usage(data_dir if os.path.exists(data_dir) else "/").free
+        # A database of the same size generated before is dropped first: its room counts as free.
+        existing = dict(conn.execute("SELECT datname, pg_database_size(datname) FROM pg_database").fetchall())
+    disk = shutil.disk_usage(data_dir if os.path.exists(data_dir) else "/").free
+
+    def need(size):
+        return scale_data.SIZES[size]["donations"] * BYTES_PER_DONATION * 1.3
+
+    def free(size):
+        return disk + existing.get(f"raccolto_scale_{size}{TAG}", 0)
+
     for size in reversed(ORDER[:ORDER.index(wanted) + 1]):
-        need = scale_data.SIZES[size]["donations"] * BYTES_PER_DONATION * 1.3
-        if need < free:
+        if need(size) < free(size):
             if size != wanted:
-                print(f"*** {wanted} needs about {need / 1e9:.0f} GB and {free / 1e9:.0f} GB are free: "
-                      f"running {size} instead ***")
+                print(f"*** {wanted} needs about {need(wanted) / 1e9:.0f} GB and {free(wanted) / 1e9:.0f} GB are "
+                      f"free: running {size} instead ***")
             else:
-                print(f"disk: {free / 1e9:.0f} GB free, {wanted} needs about {need / 1e9:.1f} GB")
+                print(f"disk: {free(size) / 1e9:.0f} GB free, {wanted} needs about {need(size) / 1e9:.1f} GB")
             return size
-    raise SystemExit(f"not even the province fits in {free / 1e9:.1f} GB")
+    raise SystemExit(f"not even the province fits in {free('province') / 1e9:.1f} GB")
 
 
 def _generated(size):
