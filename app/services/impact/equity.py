@@ -23,8 +23,6 @@ people served. One statement reads every month's version and the cells of only
 the months whose figure is not known at that version: the figures stay exact,
 and only the month that changed (the current one, usually) is measured again.
 """
-import hashlib
-from array import array
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -32,17 +30,20 @@ from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import Date, Float, Integer, String, any_, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import (Date, Float, Integer, String, and_, any_, cast, func, literal, null, or_, select, tuple_,
+                        union_all)
 
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.extensions import db
-from app.models import ImpactDay, ImpactMonthCharity, ImpactMonthVersion, Organisation
+from app.models import ImpactDay, ImpactMonthCharity, ImpactMonthVersion, NetworkCount, Organisation
 from app.models.rollup import NONE_ID
 from app.services.impact import charts, stats
 from app.services.impact.stats import month_key
+from app.services.people.counts import CHARITIES_VERSION
 
 CACHE = "raccolto.equity_months"  # current_app.extensions key of the months measured by this process
+CHARITIES_KEY = "charities"  # the cache's entry of the charities' version its months were measured at
 SHOWN = 10  # charities listed at each end of the kg-per-person table
 LORENZ_POINTS = 60  # vertices drawn of the Lorenz curve (the Gini uses them all)
 
@@ -82,6 +83,10 @@ class Equity:
         return sum(row[4] for row in self.rows)
 
     @property
+    def count(self):
+        return len(self.rows)
+
+    @property
     def people(self):
         return sum(row[3] for row in self.rows)
 
@@ -96,6 +101,42 @@ class Equity:
         return {"most": shares(self.rows[-count:]), "least": shares(self.rows[:count]),
                 "middle": {"count": len(middle), "kg": sum(row[4] for row in middle),
                            "people": sum(row[3] for row in middle)}}
+
+
+@dataclass
+class Summary:
+    """The equity of a period as the database measured it (_period_summary): what a page shows, not every row.
+
+    `rows`: (kg per person, charity id, name, people, kg) of the charities at both ends
+    and at the drawn vertices, in kg-per-person order, `ranks` their places (1..count);
+    `lorenz`: the vertices _drawn() keeps, (0, 0) first; `kg` and `people`: every charity's.
+    """
+
+    rows: list
+    ranks: list
+    gini: float | None
+    lorenz: list
+    count: int
+    kg: float
+    people: int
+
+    @property
+    def shares(self):
+        return [Share(charity_id, name, people, kg) for _ratio, charity_id, name, people, kg in self.rows]
+
+    def ends(self, count=SHOWN):
+        """As Equity.ends(); the middle's figures are the totals less both ends."""
+        def shares(rows):
+            return [Share(charity_id, name, people, kg) for _ratio, charity_id, name, people, kg in reversed(rows)]
+        if count > SHOWN:
+            raise ValueError("a Summary keeps SHOWN charities at each end")
+        least = [row for row, rank in zip(self.rows, self.ranks) if rank <= count]
+        most = [row for row, rank in zip(self.rows, self.ranks) if rank > self.count - count]
+        if self.count <= 2 * count:
+            return {"most": shares(sorted(set(least) | set(most))), "middle": None, "least": []}
+        return {"most": shares(most), "least": shares(least),
+                "middle": {"count": self.count - 2 * count, "kg": self.kg - sum(row[4] for row in least + most),
+                           "people": self.people - sum(row[3] for row in least + most)}}
 
 
 def measure(shares):
@@ -131,12 +172,15 @@ def _charities():
                                            .where(*_counted()).order_by(Organisation.id)).all()
 
 
-def _charities_with_kg(scope):
-    """The charities counted with the kg each got in a network-wide scope (one row per charity, one statement).
+def _period_summary(scope):
+    """The equity of a network-wide period, measured by the database in one statement (a Summary).
 
-    Rows (id, name, people, kg as a float, 0.0 when none) in id order. A stored period
-    holds one row per charity already (nothing to group); the sort is Python's, on
-    8,000 tuples, cheaper than the database's sort and its hand-over of numerics.
+    The same figures as measure_rows() over every charity counted (ordered by kg per
+    person, then id; population-weighted Gini: 1 - sum(people x (2 x kg so far - kg)) /
+    (people x kg)), but only the charities a page shows come back: the SHOWN at each
+    end and the Lorenz vertices _drawn() would keep (vertex j of n is drawn when some
+    i of 0..M, M = LORENZ_POINTS - 1, has round(i x n / M) = j, that is |i x n - M x j|
+    < M / 2 for i = floor(M x j / n) or the next one), not 8,000 rows.
     """
     model, where = stats.network_cells(scope, "charity")
     amount = model.kg_received + model.kg_unweighed
@@ -145,11 +189,44 @@ def _charities_with_kg(scope):
     else:
         kg = (select(model.charity_id, func.sum(amount).label("kg"))
               .where(*where, model.charity_id != NONE_ID).group_by(model.charity_id).subquery())
-    rows = db.session.connection().execute(
-        select(Organisation.id, Organisation.name, Organisation.people_served_week,
-               func.coalesce(kg.c.kg, 0.0).cast(Float))
-        .outerjoin(kg, kg.c.charity_id == Organisation.id).where(*_counted())).all()
-    return sorted(tuple(row) for row in rows)
+    o = Organisation
+    base = (select(o.id.label("id"), o.name.label("name"), o.people_served_week.label("people"),
+                   func.coalesce(kg.c.kg, 0.0).cast(Float).label("kg"))
+            .outerjoin(kg, kg.c.charity_id == o.id).where(*_counted()).subquery("counted"))
+    ratio = base.c.kg / base.c.people
+    order = [ratio, base.c.id]
+    ranked = select(base, ratio.label("ratio"), func.row_number().over(order_by=order).label("rn"),
+                    func.sum(base.c.people).over(order_by=order, rows=(None, 0)).label("people_so_far"),
+                    func.sum(base.c.kg).over(order_by=order, rows=(None, 0)).label("kg_so_far"),
+                    func.count().over().label("n"), func.sum(base.c.people).over().label("people_all"),
+                    func.sum(base.c.kg).over().label("kg_all")).subquery("ranked")
+    r = select(ranked, func.sum(ranked.c.people * (2 * ranked.c.kg_so_far - ranked.c.kg)).over().label("area")
+               ).subquery("measured")
+    m = LORENZ_POINTS - 1
+    below = (m * r.c.rn) / r.c.n  # integer division: floor(M x j / n)
+    drawn = or_(2 * func.abs(below * r.c.n - m * r.c.rn) < m,
+                and_(below + 1 <= m, 2 * func.abs((below + 1) * r.c.n - m * r.c.rn) < m))
+    rows = db.session.execute(select(r).where(or_(r.c.rn <= SHOWN, r.c.rn > r.c.n - SHOWN, drawn))
+                              .order_by(r.c.rn)).all()
+    if not rows:
+        return Summary(rows=[], ranks=[], gini=None, lorenz=[], count=0, kg=0.0, people=0)
+    first = rows[0]
+    count, people, kg_all = int(first.n), int(first.people_all), float(first.kg_all or 0)
+    kept = [(float(row.ratio), row.id, row.name, int(row.people), float(row.kg)) for row in rows]
+    ranks = [int(row.rn) for row in rows]
+    if kg_all <= 0:
+        return Summary(rows=kept, ranks=ranks, gini=None, lorenz=[], count=count, kg=kg_all, people=people)
+    lorenz = [(0.0, 0.0)] + [(int(row.people_so_far) / people, float(row.kg_so_far) / kg_all) for row in rows
+                             if count + 1 <= LORENZ_POINTS or _is_drawn(int(row.rn), count)]
+    return Summary(rows=kept, ranks=ranks, gini=max(0.0, 1.0 - float(first.area) / (people * kg_all)),
+                   lorenz=lorenz, count=count, kg=kg_all, people=people)
+
+
+def _is_drawn(j, n, most=LORENZ_POINTS):
+    """True when _drawn() keeps vertex j (1..n) of n + 1 (the SQL's condition, for the rows kept for the ends)."""
+    m = most - 1
+    below = m * j // n
+    return 2 * abs(below * n - m * j) < m or (below + 1 <= m and 2 * abs((below + 1) * n - m * j) < m)
 
 
 def _kg_by(scope, by_month=False):
@@ -162,15 +239,6 @@ def _kg_by(scope, by_month=False):
     return db.session.execute(select(*keys, kg).where(*where, model.charity_id != NONE_ID).group_by(*keys)).all()
 
 
-def _digest(charities):
-    """What the monthly figures depend on besides the cells: which charities count, with how many people.
-
-    `charities`: (id, name, people) in id order (the queries sort them).
-    """
-    numbers = array("q", [n for charity_id, _name, people in charities for n in (charity_id, people)])
-    return hashlib.sha256(numbers.tobytes()).hexdigest()
-
-
 def _month_figures(charities, kg):
     """{'gini', 'kg', 'people'} of a month from its kg per charity id (a month with no food needs no sorting)."""
     if not kg:
@@ -180,56 +248,83 @@ def _month_figures(charities, kg):
     return {"gini": figures.gini, "kg": figures.kg, "people": figures.people}
 
 
-def _network_months(scope, charities):
+def _network_months(scope, load_charities):
     """[{'year', 'month', 'gini', 'kg', 'people'}] of the whole network, each month measured once per version.
 
-    One statement (one snapshot): every month's version, and the per-charity kg of
-    the months this process does not know at that version for these charities.
+    One statement (one snapshot): every month's version, the charities' version
+    (counts.CHARITIES_VERSION, moved by any change to which charities count or their
+    people), and the per-charity kg of the months this process does not know at those
+    versions. `load_charities()` gives (id, name, people) of the charities counted; it
+    runs only when a month must be measured again. When the charities' version moved
+    since this process last looked, every month is read again (a second statement).
     """
-    firsts = [date(year, month, 1) for year, month in scope.period.months]
-    digest = _digest(charities)
     cache = current_app.extensions.setdefault(CACHE, {})
+    for attempt in (1, 2):
+        assumed = cache.get(CHARITIES_KEY)
+        current, kg, seen = _month_cells(scope, cache, assumed)
+        if seen == assumed or attempt == 2:
+            break
+        cache[CHARITIES_KEY] = seen  # a charity changed: no month cached before counts
+    charities = []
+    by_month = []
+    for (year, month), first in zip(scope.period.months, _firsts(scope)):
+        entry = cache.get(first)
+        # A month without a version row has no cells (the first cell of a month makes its row in the
+        # same transaction): its key is None until then, and its figures are those of no food.
+        key = current.get(first)
+        if entry and entry["charities"] == seen and entry["key"] == key:
+            figures = entry["figures"]
+        else:
+            charities = charities or load_charities()
+            figures = _month_figures(charities, kg.get(first, {}))
+            cache[first] = {"key": key, "charities": seen, "figures": figures}
+        by_month.append({"year": year, "month": month, **figures})
+    return by_month
+
+
+def _firsts(scope):
+    return [date(year, month, 1) for year, month in scope.period.months]
+
+
+def _month_cells(scope, cache, assumed):
+    """({month: (token, version)}, {month: {charity id: kg}} of the months to measure, the charities' version)."""
+    firsts = _firsts(scope)
     # A month cached without cells (key None) is read again (through the month index: no rows while
     # it has none), so the first cell it gets is seen.
     known = [(month, *cache[month]["key"]) for month in firsts
-             if month in cache and cache[month]["charities"] == digest and cache[month]["key"] is not None]
-    v, c = ImpactMonthVersion, ImpactMonthCharity
+             if month in cache and assumed is not None and cache[month]["charities"] == assumed
+             and cache[month]["key"] is not None]
+    v, c, n = ImpactMonthVersion, ImpactMonthCharity, NetworkCount
     # The months to read: those not known here, and the known ones whose version moved (read
     # from the dozen version rows first, so that only their cells are scanned). Every month with
     # cells has a version row (the sync bumps it, rebuild and migration 0013 make them).
     moved = select(v.month).where(v.month.in_([k[0] for k in known]), ~tuple_(v.month, v.token, v.version).in_(known))
     unknown = [month for month in firsts if month not in {k[0] for k in known}]
+    no_kg = cast(null(), Float)  # typed: PostgreSQL takes a bare NULL of the first rows for text
     versions = select(v.month, v.token, v.version, literal(None, Integer).label("charity_id"),
-                      literal(None, Float).label("kg")).where(v.month.in_(firsts))
+                      no_kg.label("kg")).where(v.month.in_(firsts))
+    charities = select(cast(null(), Date), n.name, n.n, literal(None, Integer), no_kg).where(
+        n.name == CHARITIES_VERSION)
     wanted = [c.month.in_(unknown)] if unknown else []
     if known and db.session.get_bind().dialect.name == "postgresql":
         # = ANY(ARRAY(subquery)) is an index condition, where IN (subquery) may hash-join every month's cells.
         wanted.append(c.month == any_(func.array(moved.scalar_subquery(), type_=ARRAY(Date))))
     elif known:
         wanted.append(c.month.in_(moved))
-    parts = [versions] + [select(c.month, literal(None, String), literal(None, Integer), c.charity_id,
-                                 c.kg_received + c.kg_unweighed).where(condition, c.charity_id != NONE_ID)
-                          for condition in wanted]  # each through the month index
-    current, kg = {}, {}
+    parts = [versions, charities] + [select(c.month, literal(None, String), literal(None, Integer), c.charity_id,
+                                            c.kg_received + c.kg_unweighed).where(condition, c.charity_id != NONE_ID)
+                                     for condition in wanted]  # each through the month index
+    current, kg, seen = {}, {}, 0
     for month, token, version, charity_id, value in db.session.execute(union_all(*parts)):
+        if month is None:
+            seen = version
+            continue
         month = month if isinstance(month, date) else date.fromisoformat(str(month))
         if charity_id is None:
             current[month] = (token, version)
         else:
             kg.setdefault(month, {})[charity_id] = float(value or 0)
-    by_month = []
-    for (year, month), first in zip(scope.period.months, firsts):
-        entry = cache.get(first)
-        # A month without a version row has no cells (the first cell of a month makes its row in the
-        # same transaction): its key is None until then, and its figures are those of no food.
-        key = current.get(first)
-        if entry and entry["charities"] == digest and entry["key"] == key:
-            figures = entry["figures"]
-        else:
-            figures = _month_figures(charities, kg.get(first, {}))
-            cache[first] = {"key": key, "charities": digest, "figures": figures}
-        by_month.append({"year": year, "month": month, **figures})
-    return by_month
+    return current, kg, seen
 
 
 def equity(scope, whole_period=True):
@@ -238,11 +333,9 @@ def equity(scope, whole_period=True):
     `whole_period=False` leaves the period's own figure out ('period' is None): open data needs the months only.
     """
     if stats.network_wide(scope) and not scope.category:
-        if not whole_period:
-            return {"period": None, "by_month": _network_months(scope, [tuple(row) for row in _charities()])}
-        rows = _charities_with_kg(scope)
-        period = measure_rows(rows)
-        return {"period": period, "by_month": _network_months(scope, [row[:3] for row in rows])}
+        def load():
+            return [tuple(row) for row in _charities()]
+        return {"period": _period_summary(scope) if whole_period else None, "by_month": _network_months(scope, load)}
     charities = [tuple(row) for row in _charities()]  # (id, name, people)
     if scope.charity_id is not None:  # one charity alone has nothing to be even with
         charities = [c for c in charities if c[0] == scope.charity_id]
@@ -316,7 +409,7 @@ def lorenz_chart(chart_id, result):
             f'<text class="chart-tick" x="{pad}" y="{size - 8}">{escape(x_label)}</text>'
             f'<text class="chart-tick" x="4" y="{pad - 10}">{escape(y_label)}</text>')
     desc = _("Curva di Lorenz: %(n)d enti ordinati per kg a persona; indice di Gini %(g)s.",
-             n=len(result.lorenz) - 1, g=format_decimal(result.gini, "0.000"))
+             n=result.count, g=format_decimal(result.gini, "0.000"))
     # charts._svg draws WIDTH-wide charts; a Lorenz curve is square, so its viewBox is set here.
     svg = str(charts._svg(chart_id, _("Curva di Lorenz"), desc, size, body))
     svg = svg.replace(f'viewBox="0 0 {charts.WIDTH} {size}"', f'viewBox="0 0 {size} {size}"', 1)
