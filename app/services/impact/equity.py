@@ -43,7 +43,6 @@ from app.services.impact.stats import month_key
 from app.services.people.counts import CHARITIES_VERSION
 
 CACHE = "raccolto.equity_months"  # current_app.extensions key of the months measured by this process
-CHARITIES_KEY = "charities"  # the cache's entry of the charities' version its months were measured at
 SHOWN = 10  # charities listed at each end of the kg-per-person table
 LORENZ_POINTS = 60  # vertices drawn of the Lorenz curve (the Gini uses them all)
 
@@ -248,24 +247,18 @@ def _month_figures(charities, kg):
     return {"gini": figures.gini, "kg": figures.kg, "people": figures.people}
 
 
-def _network_months(scope, load_charities):
+def _network_months(scope):
     """[{'year', 'month', 'gini', 'kg', 'people'}] of the whole network, each month measured once per version.
 
-    One statement (one snapshot): every month's version, the charities' version
+    One statement (one snapshot) reads every month's version, the charities' version
     (counts.CHARITIES_VERSION, moved by any change to which charities count or their
-    people), and the per-charity kg of the months this process does not know at those
-    versions. `load_charities()` gives (id, name, people) of the charities counted; it
-    runs only when a month must be measured again. When the charities' version moved
-    since this process last looked, every month is read again (a second statement).
+    people), the per-charity kg of the months this process must measure again, and the
+    charities counted (id, name, people) only when some month must be: a month not
+    measured here, one whose cells moved, one cached without cells that has some now,
+    or every month when the charities' version is not the one they were measured at.
     """
     cache = current_app.extensions.setdefault(CACHE, {})
-    for attempt in (1, 2):
-        assumed = cache.get(CHARITIES_KEY)
-        current, kg, seen = _month_cells(scope, cache, assumed)
-        if seen == assumed or attempt == 2:
-            break
-        cache[CHARITIES_KEY] = seen  # a charity changed: no month cached before counts
-    charities = []
+    current, kg, seen, charities = _month_cells(scope, cache)
     by_month = []
     for (year, month), first in zip(scope.period.months, _firsts(scope)):
         entry = cache.get(first)
@@ -275,7 +268,6 @@ def _network_months(scope, load_charities):
         if entry and entry["charities"] == seen and entry["key"] == key:
             figures = entry["figures"]
         else:
-            charities = charities or load_charities()
             figures = _month_figures(charities, kg.get(first, {}))
             cache[first] = {"key": key, "charities": seen, "figures": figures}
         by_month.append({"year": year, "month": month, **figures})
@@ -286,45 +278,59 @@ def _firsts(scope):
     return [date(year, month, 1) for year, month in scope.period.months]
 
 
-def _month_cells(scope, cache, assumed):
-    """({month: (token, version)}, {month: {charity id: kg}} of the months to measure, the charities' version)."""
+def _month_cells(scope, cache):
+    """({month: (token, version)}, {month: {charity id: kg}} of the months to measure, the charities' version,
+    [(id, name, people)] of the charities counted when some month is to be measured, else [])."""
     firsts = _firsts(scope)
-    # A month cached without cells (key None) is read again (through the month index: no rows while
-    # it has none), so the first cell it gets is seen.
-    known = [(month, *cache[month]["key"]) for month in firsts
-             if month in cache and assumed is not None and cache[month]["charities"] == assumed
-             and cache[month]["key"] is not None]
-    v, c, n = ImpactMonthVersion, ImpactMonthCharity, NetworkCount
-    # The months to read: those not known here, and the known ones whose version moved (read
-    # from the dozen version rows first, so that only their cells are scanned). Every month with
-    # cells has a version row (the sync bumps it, rebuild and migration 0013 make them).
+    v, c, n, o = ImpactMonthVersion, ImpactMonthCharity, NetworkCount, Organisation
+    assumed = {cache[month]["charities"] for month in firsts if month in cache}
+    assumed = assumed.pop() if len(assumed) == 1 else None  # months measured at different versions: none holds
+    cached = [month for month in firsts if month in cache and assumed is not None]
+    known = [(month, *cache[month]["key"]) for month in cached if cache[month]["key"] is not None]
+    empty = [month for month in cached if cache[month]["key"] is None]  # measured with no cells yet
+    unknown = [month for month in firsts if month not in cached]
+    # The known months whose version moved (from the dozen version rows: only their cells are scanned),
+    # the empty ones that have cells now, and whether the charities changed since (then every month).
     moved = select(v.month).where(v.month.in_([k[0] for k in known]), ~tuple_(v.month, v.token, v.version).in_(known))
-    unknown = [month for month in firsts if month not in {k[0] for k in known}]
+    filled = select(v.month).where(v.month.in_(empty))
+    changed = ~select(n.name).where(n.name == CHARITIES_VERSION, n.n == (assumed or 0)).exists()
+    if assumed == 0:  # no version row yet: unchanged while there is none
+        changed = select(n.name).where(n.name == CHARITIES_VERSION).exists()
     no_kg = cast(null(), Float)  # typed: PostgreSQL takes a bare NULL of the first rows for text
     versions = select(v.month, v.token, v.version, literal(None, Integer).label("charity_id"),
                       no_kg.label("kg")).where(v.month.in_(firsts))
-    charities = select(cast(null(), Date), n.name, n.n, literal(None, Integer), no_kg).where(
+    charities_version = select(cast(null(), Date), literal(None, String), n.n, literal(None, Integer), no_kg).where(
         n.name == CHARITIES_VERSION)
-    wanted = [c.month.in_(unknown)] if unknown else []
-    if known and db.session.get_bind().dialect.name == "postgresql":
+    if db.session.get_bind().dialect.name == "postgresql":
         # = ANY(ARRAY(subquery)) is an index condition, where IN (subquery) may hash-join every month's cells.
-        wanted.append(c.month == any_(func.array(moved.scalar_subquery(), type_=ARRAY(Date))))
-    elif known:
-        wanted.append(c.month.in_(moved))
-    parts = [versions, charities] + [select(c.month, literal(None, String), literal(None, Integer), c.charity_id,
-                                            c.kg_received + c.kg_unweighed).where(condition, c.charity_id != NONE_ID)
-                                     for condition in wanted]  # each through the month index
-    current, kg, seen = {}, {}, 0
-    for month, token, version, charity_id, value in db.session.execute(union_all(*parts)):
+        moved_months = c.month == any_(func.array(moved.scalar_subquery(), type_=ARRAY(Date)))
+        filled_months = c.month == any_(func.array(filled.scalar_subquery(), type_=ARRAY(Date)))
+    else:
+        moved_months, filled_months = c.month.in_(moved), c.month.in_(filled)
+    wanted = ([c.month.in_(unknown)] if unknown else []) + ([moved_months] if known else []) + \
+        ([filled_months] if empty else []) + ([and_(c.month.in_(cached), changed)] if cached else [])
+    cells = [select(c.month, literal(None, String), literal(None, Integer), c.charity_id,
+                    c.kg_received + c.kg_unweighed).where(condition, c.charity_id != NONE_ID)
+             for condition in wanted]  # each through the month index
+    # The charities, as (no month, name, people, id): with a month not measured here always, else only
+    # when a month moved, filled or the charities changed (a one-time filter of the statement).
+    needed = [] if unknown else [or_(moved.exists(), filled.exists(), changed)]
+    counted = select(cast(null(), Date), o.name, o.people_served_week, o.id, no_kg).where(*_counted(), *needed)
+    current, kg, seen, charities = {}, {}, 0, []
+    for month, token, version, charity_id, value in db.session.execute(
+            union_all(versions, charities_version, *cells, counted)):
         if month is None:
-            seen = version
+            if charity_id is None:
+                seen = version
+            else:
+                charities.append((charity_id, token, version))
             continue
         month = month if isinstance(month, date) else date.fromisoformat(str(month))
         if charity_id is None:
             current[month] = (token, version)
         else:
             kg.setdefault(month, {})[charity_id] = float(value or 0)
-    return current, kg, seen
+    return current, kg, seen, sorted(charities)
 
 
 def equity(scope, whole_period=True):
@@ -333,9 +339,7 @@ def equity(scope, whole_period=True):
     `whole_period=False` leaves the period's own figure out ('period' is None): open data needs the months only.
     """
     if stats.network_wide(scope) and not scope.category:
-        def load():
-            return [tuple(row) for row in _charities()]
-        return {"period": _period_summary(scope) if whole_period else None, "by_month": _network_months(scope, load)}
+        return {"period": _period_summary(scope) if whole_period else None, "by_month": _network_months(scope)}
     charities = [tuple(row) for row in _charities()]  # (id, name, people)
     if scope.charity_id is not None:  # one charity alone has nothing to be even with
         charities = [c for c in charities if c[0] == scope.charity_id]
