@@ -50,6 +50,7 @@ def test_summary_equals_the_measure_of_every_charity(app, rows):
     full = equity.measure_rows(_network(rows))
     got = equity._period_summary(Scope(period=PERIOD))
     assert got.count == len(full.rows)
+    assert len(got.rows) <= min(got.count, 2 * equity.SHOWN + equity.LORENZ_POINTS)  # what a page shows, no more
     assert got.people == sum(r[3] for r in full.rows) and got.kg == pytest.approx(full.kg)
     if full.gini is None:
         assert got.gini is None and got.lorenz == []

@@ -202,7 +202,7 @@ def _period_summary(scope):
     r = select(ranked, func.sum(ranked.c.people * (2 * ranked.c.kg_so_far - ranked.c.kg)).over().label("area")
                ).subquery("measured")
     m = LORENZ_POINTS - 1
-    below = (m * r.c.rn) / r.c.n  # integer division: floor(M x j / n)
+    below = (m * r.c.rn) // r.c.n  # floor(M x j / n): `//` is integer division, `/` would be a true one
     drawn = or_(2 * func.abs(below * r.c.n - m * r.c.rn) < m,
                 and_(below + 1 <= m, 2 * func.abs((below + 1) * r.c.n - m * r.c.rn) < m))
     rows = db.session.execute(select(r).where(or_(r.c.rn <= SHOWN, r.c.rn > r.c.n - SHOWN, drawn))
