@@ -1,5 +1,6 @@
 """My run (issue 14): stops of the day, the exact ordering solver with time windows, manual order."""
 import itertools
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -155,6 +156,28 @@ def test_a_manual_reorder_is_kept_after_reload(client, login_as, network):
     client.post("/volontario/giro/ordine", data={"reset": "1"})
     db.session.expire_all()
     assert not run.run_for(network.volunteer).manual
+
+
+def test_the_page_offers_no_move_that_puts_a_delivery_before_its_pickup(client, login_as, network):
+    donation = network.post()
+    send(network.volunteer, "donation.claim", donation_id=donation.id)
+    login_as(network.volunteer)
+    html = client.get("/volontario/giro").get_data(as_text=True)
+    pickup = html[html.index(f'id="stop-p-{donation.id}"'):html.index(f'id="stop-d-{donation.id}"')]
+    delivery = html[html.index(f'id="stop-d-{donation.id}"'):]
+    assert re.search(r"<button[^>]*disabled[^>]*>↑", pickup) and re.search(r"<button[^>]*disabled[^>]*>↓", pickup)
+    assert re.search(r"<button[^>]*disabled[^>]*>↑", delivery) and re.search(r"<button[^>]*disabled[^>]*>↓", delivery)
+    second = network.post(start_in=timedelta(hours=2))
+    send(network.volunteer, "donation.claim", donation_id=second.id)
+    keys = [s.key for s in run.run_for(network.volunteer).stops]
+    html = client.get("/volontario/giro").get_data(as_text=True)
+    for i, key in enumerate(keys):
+        block = html[html.index(f'id="stop-{key.replace(":", "-")}"'):]
+        block = block[:block.index("</li>")]
+        up_allowed = i > 0 and keys[i - 1] != "p:" + key[2:]
+        down_allowed = i < len(keys) - 1 and keys[i + 1] != "d:" + key[2:]
+        assert bool(re.search(r"<button[^>]*disabled[^>]*>↑", block)) is not up_allowed, (key, keys)
+        assert bool(re.search(r"<button[^>]*disabled[^>]*>↓", block)) is not down_allowed, (key, keys)
 
 
 def test_a_delivery_cannot_be_moved_before_its_pickup(network):
