@@ -9,11 +9,11 @@ from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, case, false, func, or_, select, true, union
-from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
 from app.extensions import db
 from app.geo import distance_km
-from app.models import Donation, Flag, Organisation, User
+from app.models import Crate, Donation, Flag, Organisation, User
 from app.models.base import utcnow
 from app.services.ops import rules
 from app.services.food.donations import MAX_WINDOW
@@ -25,6 +25,9 @@ MAX_PAGE = 10_000  # a page number beyond any list (and within PostgreSQL's OFFS
 # Only their name and phone are shown: their memberships and profiles are not loaded with them.
 WITH_PEOPLE = (selectinload(Donation.claimed_by).options(lazyload(User.memberships), lazyload(User.volunteer)),)
 ACTIVE = ("claimed", "picked_up", "delivered")
+# What a pickup card shows of an organisation (open_pickups loads only these).
+CARD_ORG = (Organisation.id, Organisation.kind, Organisation.name, Organisation.address, Organisation.municipality,
+            Organisation.lat, Organisation.lon, Organisation.notes)
 BOARD_ORDER = ("posted", "claimed", "picked_up", "delivered", "received", "cancelled", "expired")
 
 
@@ -80,9 +83,14 @@ def held_pickups(user):
     A volunteer holds a handful at most (MAX_OPEN_CLAIMS plus what is on board), so
     the home page counts them from this list and the offline prefetch reuses it.
     """
-    return db.session.scalars(select(Donation).options(joinedload(Donation.crates))
-                              .where(Donation.claimed_by_id == user.id, Donation.status.in_(ACTIVE))
-                              .order_by(Donation.window_start, Donation.id)).unique().all()
+    # Only what the home page counts and the prefetch list links (ids, states, crate tokens): no store or
+    # charity joined, no wide rows; anything else read from these objects would be loaded on access.
+    return db.session.scalars(select(Donation).options(
+        load_only(Donation.id, Donation.status, Donation.window_start, Donation.claimed_by_id),
+        lazyload(Donation.store), lazyload(Donation.recipient),
+        joinedload(Donation.crates).load_only(Crate.id, Crate.donation_id, Crate.n, Crate.token))
+        .where(Donation.claimed_by_id == user.id, Donation.status.in_(ACTIVE))
+        .order_by(Donation.window_start, Donation.id)).unique().all()
 
 
 def open_pickups(user, now=None, days=2, page=1, claimed=None):
@@ -109,7 +117,10 @@ def open_pickups(user, now=None, days=2, page=1, claimed=None):
     profile = getattr(user, "volunteer", None)
     if profile is None or not profile.cold_transport:
         open_now += [Donation.storage == "ambient", Donation.needs_cold.is_(False)]
-    query = select(Donation).join(Donation.store).options(contains_eager(Donation.store))
+    # The card shows the store's and the charity's name, address, coordinates and notes only: their other
+    # columns (opening hours, accepted categories: JSON decoded row by row) stay in the database.
+    query = select(Donation).join(Donation.store).options(contains_eager(Donation.store).load_only(*CARD_ORG),
+                                                          joinedload(Donation.recipient).load_only(*CARD_ORG))
     base = profile.base if profile else None
     if base is None:
         rows = db.session.scalars(query.where(*open_now).order_by(Donation.window_start, Donation.id)
