@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, false, func, or_, select, true, union
+from sqlalchemy import and_, case, false, func, or_, select, text, true, union
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, load_only, selectinload
 
 from app.extensions import db
@@ -276,7 +276,12 @@ def board(now=None, day=None, province=None, status=None, page=1, limit=None):
               select(Donation.id).where(*day_rows, overdue)]
     if flagged_ids:
         wanted.append(select(Donation.id).where(Donation.id.in_(flagged_ids)))
-    donations = db.session.scalars(select(Donation).options(*WITH_PEOPLE).where(Donation.id.in_(union(*wanted)))
+    # A board row shows the store's, the charity's and the volunteer's names only.
+    donations = db.session.scalars(select(Donation).options(
+        joinedload(Donation.store).load_only(Organisation.id, Organisation.name),
+        joinedload(Donation.recipient).load_only(Organisation.id, Organisation.name),
+        selectinload(Donation.claimed_by).options(load_only(User.id, User.name), lazyload(User.memberships),
+                                                  lazyload(User.volunteer))).where(Donation.id.in_(union(*wanted)))
                                    .order_by(Donation.window_start, Donation.id)).all()
     by_donation = {}
     for flag in open_flags:
@@ -294,10 +299,20 @@ def board(now=None, day=None, province=None, status=None, page=1, limit=None):
     return Board(flagged, groups, counts, more)
 
 
+# The provinces of the stores, one probe of ix_organisation_kind_province each (a skip scan):
+# a DISTINCT read all 30,000 stores at the national size (4 ms), this reads about 110 index entries.
+_STORE_PROVINCES = text("""
+WITH RECURSIVE found(province) AS (
+    SELECT min(province) FROM organisation WHERE kind = 'store' AND province > ''
+    UNION ALL
+    SELECT (SELECT min(o.province) FROM organisation o WHERE o.kind = 'store' AND o.province > found.province)
+    FROM found WHERE found.province IS NOT NULL)
+SELECT province FROM found WHERE province IS NOT NULL ORDER BY province""")
+
+
 def board_provinces():
     """The provinces of the network's stores, for the board's filter (a hundred at most in Italy)."""
-    return list(db.session.scalars(select(Organisation.province).where(
-        Organisation.kind == "store", Organisation.province != "").distinct().order_by(Organisation.province)))
+    return list(db.session.scalars(_STORE_PROVINCES))
 
 
 def resolve_flag(flag, user, now=None):
