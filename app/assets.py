@@ -2,7 +2,7 @@
 import hashlib
 import os
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 
 _hashes = {}
 
@@ -16,6 +16,14 @@ def file_hash(filename):
     return _hashes[filename]
 
 
+_urls = {}
+
+
 def asset(filename):
-    """url_for('static') plus ?v=<content hash>."""
-    return url_for("static", filename=filename, v=file_hash(filename))
+    """url_for('static') plus ?v=<content hash>, memoised per script root (a page asks for twenty)."""
+    if not has_request_context():
+        return url_for("static", filename=filename, v=file_hash(filename))
+    key = (request.script_root, current_app.static_url_path, filename)
+    if key not in _urls:
+        _urls[key] = url_for("static", filename=filename, v=file_hash(filename))
+    return _urls[key]

@@ -76,16 +76,19 @@ def _load_user(user_id):
     from sqlalchemy.orm import joinedload
 
     from app.models import Membership, User
+    from app.services.notify import inbox
 
     try:
         uid, token = user_id.split(":", 1)
-        # One round trip for the user, their memberships (with organisations) and volunteer
-        # profile: every page's navigation and role checks read them.
-        user = db.session.scalars(select(User).where(User.id == int(uid)).options(
+        # One round trip for the user, their memberships (with organisations), volunteer profile
+        # and unread notifications: every page's navigation, role checks and bell read them.
+        row = db.session.execute(select(User, inbox.unread_count_sql(User.id)).where(User.id == int(uid)).options(
             joinedload(User.memberships).joinedload(Membership.organisation),
             joinedload(User.volunteer))).unique().first()
     except (ValueError, TypeError):
         return None
+    user = row[0] if row else None
     if user is None or user.session_token != token or not user.is_active:
         return None
+    inbox.remember_unread(user.id, row[1])
     return user

@@ -226,3 +226,35 @@ def test_signing_out_silences_this_device(client, as_role, fake_push):
     push.save_subscription(user, other)  # another phone of the same person stays subscribed
     assert client.post("/logout").status_code == 302
     assert [d.endpoint for d in push.devices(user)] == [other["endpoint"]]
+
+
+def test_the_bell_count_rides_with_the_session_user_and_counts_again_after_a_change(app, client, as_role):
+    from sqlalchemy import event
+
+    user = as_role("volunteer")
+    _note(user)
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/volontario/").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert 'class="badge">1<span class="visually-hidden"> da leggere' in page
+    # One statement loads the user and counts the bell: no separate count.
+    assert sum("FROM notification" in s for s in seen) == 1 and "FROM user_account" in next(
+        s for s in seen if "FROM notification" in s)
+    with app.test_request_context("/"):
+        inbox.remember_unread(user.id, 7)
+        assert inbox.unread_count(user) == 7  # what the user's statement read
+        _note(user)  # a new notification in this request: counted again
+        assert inbox.unread_count(user) == 2
+        inbox.remember_unread(user.id, 9)
+        inbox.mark_read(user)  # a bulk update: counted again
+        assert inbox.unread_count(user) == 0
+        other = as_role("store")
+        inbox.remember_unread(user.id, 5)
+        assert inbox.unread_count(other) == 0  # someone else's count is never the remembered one

@@ -6,10 +6,10 @@ operation's subscriber, the rows commit (or roll back) with the operation.
 """
 from collections import namedtuple
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, g, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from werkzeug.routing import BuildError
 
 from app.extensions import db
@@ -163,10 +163,43 @@ def send_test(user):
 
 # --- the inbox --------------------------------------------------------------------
 
+def unread_count_sql(user_id):
+    """SQL counting the unread notifications of `user_id` (a value or a column)."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
+def remember_unread(user_id, count):
+    """Keep the count read with the session user (app/security.py) for this request's bell."""
+    if has_request_context():
+        g.unread_notifications = (user_id, int(count or 0))
+
+
+def forget_unread():
+    """This request changed notifications: the bell counts them again."""
+    if has_request_context():
+        g.pop("unread_notifications", None)
+
+
 def unread_count(user):
-    """How many notifications this user has not opened."""
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    """How many notifications this user has not opened.
+
+    The session user's count comes with their own statement at the start of the
+    request; any change to notifications in the request since (a new one, one read,
+    a purge) makes it count again.
+    """
+    known = g.get("unread_notifications") if has_request_context() else None
+    if known is not None and known[0] == user.id:
+        return known[1]
+    return db.session.scalar(select(unread_count_sql(user.id))) or 0
+
+
+def _changed(*_args):
+    forget_unread()
+
+
+for _event in ("after_insert", "after_update", "after_delete"):
+    event.listen(Notification, _event, _changed)
 
 
 def page(user, before_id=None, limit=None):
@@ -196,6 +229,7 @@ def mark_read(user, ids=None, up_to_id=None):
     if up_to_id is not None:
         query = query.where(Notification.id <= up_to_id)
     db.session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
+    forget_unread()
     db.session.commit()
 
 

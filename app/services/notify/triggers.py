@@ -329,6 +329,7 @@ def purge(now=None):
         removed = db.session.execute(delete(Notification).where(
             (Notification.created_at < now - keep) | Notification.user_id.in_(gone))
             .execution_options(synchronize_session=False)).rowcount
+        inbox.forget_unread()
         for model in (PushSubscription, NotificationSetting):
             db.session.execute(delete(model).where(model.user_id.in_(gone))
                                .execution_options(synchronize_session=False))
