@@ -43,7 +43,9 @@ def init_app(app):
 
     @app.context_processor
     def _i18n_context():
-        return {"current_locale": str(get_locale() or "it")}
+        # The request's catalogue, looked up once per render: the templates' hundred `_()` calls read it
+        # from their context instead of asking Flask-Babel (four context lookups each).
+        return {"current_locale": str(get_locale() or "it"), "_catalogue": get_translations()}
 
     app.add_template_filter(lambda v, f="medium": format_moment(v, f) if v else "", "datetime")
     app.add_template_filter(lambda v, f="medium": format_moment(v, f, date_only=True) if v else "", "date")
@@ -173,7 +175,7 @@ def _translations_are_text(app):
 
     @pass_context
     def gettext(__context, __string, **variables):
-        rv = get_translations().ugettext(__string)
+        rv = (__context.get("_catalogue") or get_translations()).ugettext(__string)
         if __context.eval_ctx.autoescape:
             rv = as_text(rv)
         return rv % variables
@@ -181,7 +183,7 @@ def _translations_are_text(app):
     @pass_context
     def ngettext(__context, __singular, __plural, __num, **variables):
         variables.setdefault("num", __num)
-        rv = get_translations().ungettext(__singular, __plural, __num)
+        rv = (__context.get("_catalogue") or get_translations()).ungettext(__singular, __plural, __num)
         if __context.eval_ctx.autoescape:
             rv = as_text(rv)
         return rv % variables
